@@ -1,0 +1,107 @@
+"""Simulated annealing through dwave-samplers' ``SimulatedAnnealingSampler`` (single-flip Metropolis).
+
+Protocol mapping (energies in BQM units, Metropolis acceptance exp(−β ΔE)):
+
+* ``Boltzmann(beta)`` — every sweep at the fixed β (``beta_range=[β, β]``), 1000 sweeps per read from a
+  random start by default, so each read is an independent equilibrated chain. Check mixing on small models:
+  barriers of height B need β·B to stay moderate (THEORY §3.2).
+* ``Anneal(kind, time_us)`` — dwave-samplers' geometric β schedule (hot to cold), with
+  ``num_sweeps = max(10, round(50 · time_us))``: one sweep per 20 ns, so the 20 µs standard anneal is 1000
+  sweeps and the 20 ns fast anneal the 10-sweep floor.
+* ``Survival(state, regime="dephased", beta, time)`` — every read starts from ``state`` and runs
+  ``ceil(time)`` sweeps at fixed β: thermal single-flip leakage. ``time`` counts sweeps and Γ is not used
+  (there is no transverse field in a classical chain).
+* ``GroundState(gamma)`` — a 1000-sweep geometric anneal to low temperature; approximate, Γ ignored.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any, ClassVar
+
+import dimod
+import numpy as np
+from dwave.samplers import SimulatedAnnealingSampler
+
+from qflow_core.errors import InvalidInputError
+from qflow_core.protocols import Anneal, Boltzmann, GroundState, Protocol, Survival
+from qflow_core.sampler import Sampler, attach_details
+
+__all__ = ["SimulatedAnnealing", "anneal_sweeps"]
+
+#: Backend options forwarded to ``SimulatedAnnealingSampler.sample`` (it ignores unknown names silently,
+#: so qflow checks them instead).
+FORWARDED_OPTIONS = (
+    "num_sweeps",
+    "randomize_order",
+    "proposal_acceptance_criteria",
+    "num_sweeps_per_beta",
+    "beta_range",
+    "beta_schedule_type",
+)
+SWEEPS_PER_US = 50
+DEFAULT_SWEEPS = 1000
+
+
+def anneal_sweeps(time_us: float) -> int:
+    """Sweeps of an SA anneal of ``time_us`` microseconds: one per 20 ns, at least 10."""
+    return max(10, round(SWEEPS_PER_US * time_us))
+
+
+class SimulatedAnnealing(Sampler):
+    """Simulated annealing (dwave-samplers): fixed-β Boltzmann, β-schedule anneals, thermal survival."""
+
+    name: ClassVar[str] = "sa"
+    aliases: ClassVar[tuple[str, ...]] = ("neal",)
+    capabilities: ClassVar[dict[str, str]] = {
+        "boltzmann": "native",
+        "anneal": "native",
+        "survival:dephased": "native",
+        "ground_state": "approximate",
+    }
+    default_protocol: ClassVar[Protocol] = Anneal("standard")
+
+    def __init__(self) -> None:
+        self._sampler = SimulatedAnnealingSampler()
+
+    def _run(
+        self, bqm: dimod.BinaryQuadraticModel, protocol: Protocol, *, num_reads: int, seed: int, **options: Any
+    ) -> dimod.SampleSet:
+        unknown = set(options) - set(FORWARDED_OPTIONS)
+        if unknown:
+            raise InvalidInputError(
+                f"sa does not understand option(s) {sorted(unknown)}; valid options: {', '.join(FORWARDED_OPTIONS)}"
+            )
+        kwargs: dict[str, Any] = {"num_reads": num_reads, "seed": seed}
+        notes: dict[str, Any] = {}
+        if isinstance(protocol, Boltzmann):
+            kwargs.update(
+                beta_range=[protocol.beta, protocol.beta], beta_schedule_type="linear", num_sweeps=DEFAULT_SWEEPS
+            )
+        elif isinstance(protocol, Anneal):
+            kwargs.update(beta_schedule_type="geometric", num_sweeps=anneal_sweeps(protocol.time_us))
+            if protocol.schedule is not None:
+                warnings.warn(
+                    "sa ignores the energy schedule A(s), B(s); it anneals with a geometric β schedule",
+                    UserWarning,
+                    stacklevel=4,
+                )
+                notes["schedule"] = "ignored: geometric beta schedule"
+        elif isinstance(protocol, Survival):
+            start = np.tile(np.asarray(protocol.state, dtype=np.int8), (num_reads, 1))
+            kwargs.update(
+                beta_range=[protocol.beta, protocol.beta],
+                beta_schedule_type="linear",
+                num_sweeps=math.ceil(protocol.time),
+                initial_states=(start, list(bqm.variables)),
+            )
+            notes["gamma"] = "ignored: classical single-flip chain; time counts sweeps"
+        elif isinstance(protocol, GroundState):
+            kwargs.update(beta_schedule_type="geometric", num_sweeps=DEFAULT_SWEEPS)
+            notes["gamma"] = "ignored: classical low-temperature anneal"
+        kwargs.update(options)
+        sampleset = self._sampler.sample(bqm, **kwargs)
+        sampleset.info.pop("timing", None)
+        details = {k: v for k, v in kwargs.items() if k not in ("initial_states", "seed", "num_reads")}
+        return attach_details(sampleset, **details, **notes)

@@ -1,0 +1,221 @@
+"""Plugin discovery through Python entry points (group ``"qflow"``) and pluggy.
+
+>>> from qflow_core.registry import get_sampler, list_plugins
+>>> sampler = get_sampler("sa")
+>>> sampler.supports("boltzmann:beta=1")
+'native'
+>>> any(p.name == "sa" and p.error is None for p in list_plugins())
+True
+"""
+
+from __future__ import annotations
+
+import importlib.metadata as metadata
+import threading
+import traceback
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import pluggy
+
+from qflow_core import hookspecs
+from qflow_core.errors import InvalidInputError
+from qflow_core.protocols import Protocol, as_protocol
+from qflow_core.sampler import Sampler
+
+__all__ = [
+    "PluginInfo",
+    "Registry",
+    "SamplerInfo",
+    "available_samplers",
+    "default_registry",
+    "get_sampler",
+    "list_plugins",
+    "samplers_supporting",
+]
+
+ENTRY_POINT_GROUP = hookspecs.PROJECT_NAME
+
+
+@dataclass(frozen=True)
+class SamplerInfo:
+    """One sampler a plugin provides: its name, aliases and ``{capability: fidelity}``."""
+
+    name: str
+    aliases: tuple[str, ...]
+    capabilities: dict[str, str]
+    summary: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "aliases": list(self.aliases),
+            "capabilities": self.capabilities,
+            "summary": self.summary,
+        }
+
+
+@dataclass(frozen=True)
+class PluginInfo:
+    """A discovered plugin: entry-point name, distribution and version, its samplers, or its load error."""
+
+    name: str
+    distribution: str | None
+    version: str | None
+    samplers: tuple[SamplerInfo, ...] = ()
+    error: str | None = None
+    traceback: str | None = field(default=None, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "distribution": self.distribution,
+            "version": self.version,
+            "samplers": [s.to_dict() for s in self.samplers],
+            "error": self.error,
+        }
+
+
+class Registry:
+    """A plugin manager over one entry-point group; loads lazily and isolates failing plugins."""
+
+    def __init__(self, group: str = ENTRY_POINT_GROUP) -> None:
+        self.group = group
+        self._lock = threading.Lock()
+        self._loaded = False
+        self._manager = pluggy.PluginManager(hookspecs.PROJECT_NAME)
+        self._manager.add_hookspecs(hookspecs)
+        self._plugins: dict[str, PluginInfo] = {}
+        self._classes: dict[str, type[Sampler]] = {}
+
+    # -- loading ------------------------------------------------------------------------------------------
+    def load(self) -> None:
+        """Import every entry point of the group once (idempotent, thread-safe)."""
+        with self._lock:
+            if self._loaded:
+                return
+            self._loaded = True
+            for entry_point in sorted(metadata.entry_points(group=self.group), key=lambda ep: ep.name):
+                dist = getattr(entry_point, "dist", None)
+                dist_name = dist.metadata["Name"] if dist is not None else None
+                version = dist.version if dist is not None else None
+                try:
+                    plugin = entry_point.load()
+                except Exception as exc:  # a broken plugin must never stop the others
+                    self._plugins[entry_point.name] = PluginInfo(
+                        entry_point.name,
+                        dist_name,
+                        version,
+                        error=_describe(exc),
+                        traceback=traceback.format_exc(),
+                    )
+                    continue
+                self._add(entry_point.name, plugin, dist_name, version)
+
+    def register(self, plugin: object, name: str | None = None) -> PluginInfo:
+        """Register an in-process plugin object (a module or object with hook implementations)."""
+        self.load()
+        with self._lock:
+            name = name or getattr(plugin, "__name__", None) or repr(plugin)
+            return self._add(name, plugin, None, None)
+
+    def _add(self, name: str, plugin: object, dist_name: str | None, version: str | None) -> PluginInfo:
+        try:
+            self._manager.register(plugin, name=name)
+            hook = self._manager.subset_hook_caller(
+                "qflow_samplers", remove_plugins=[p for p in self._manager.get_plugins() if p is not plugin]
+            )
+            classes = [cls for result in hook() for cls in result]
+            infos = tuple(self._add_class(cls, name) for cls in classes)
+        except Exception as exc:
+            if self._manager.is_registered(plugin):
+                self._manager.unregister(plugin)
+            info = PluginInfo(name, dist_name, version, error=_describe(exc), traceback=traceback.format_exc())
+        else:
+            info = PluginInfo(name, dist_name, version, samplers=infos)
+        self._plugins[name] = info
+        return info
+
+    def _add_class(self, cls: Any, plugin_name: str) -> SamplerInfo:
+        if not (isinstance(cls, type) and issubclass(cls, Sampler)):
+            raise TypeError(f"plugin {plugin_name!r} returned {cls!r}, which is not a qflow Sampler subclass")
+        for key in (cls.name, *cls.aliases):
+            other = self._classes.get(key)
+            if other is not None and other is not cls:
+                warnings.warn(
+                    f"sampler name {key!r} from plugin {plugin_name!r} is already taken by {other.__module__}."
+                    f"{other.__qualname__}; keeping the first",
+                    RuntimeWarning,
+                    stacklevel=2,
+                )
+                continue
+            self._classes[key] = cls
+        doc = (cls.__doc__ or "").strip().splitlines()
+        return SamplerInfo(cls.name, tuple(cls.aliases), dict(cls.capabilities), doc[0] if doc else "")
+
+    # -- queries ------------------------------------------------------------------------------------------
+    def plugins(self) -> list[PluginInfo]:
+        self.load()
+        return sorted(self._plugins.values(), key=lambda p: p.name)
+
+    def sampler_classes(self) -> dict[str, type[Sampler]]:
+        """Primary name → class (aliases excluded)."""
+        self.load()
+        return {name: cls for name, cls in self._classes.items() if cls.name == name}
+
+    def get(self, name: str, **config: Any) -> Sampler:
+        self.load()
+        cls = self._classes.get(name)
+        if cls is None:
+            failed = [p.name for p in self._plugins.values() if p.error]
+            hint = f"; plugins that failed to load: {', '.join(failed)} (see `qflow plugins`)" if failed else ""
+            raise InvalidInputError(
+                f"no sampler named {name!r}; installed samplers: {', '.join(sorted(self._classes)) or 'none'}{hint}"
+            )
+        if name != cls.name:
+            warnings.warn(
+                f"sampler name {name!r} is a deprecated alias of {cls.name!r}; use {cls.name!r}",
+                DeprecationWarning,
+                stacklevel=3,
+            )
+        return cls(**config)
+
+    def supporting(self, protocol: Protocol | str) -> list[str]:
+        key = as_protocol(protocol).capability
+        return sorted(name for name, cls in self.sampler_classes().items() if key in cls.capabilities)
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"
+
+
+_default: Registry | None = None
+
+
+def default_registry() -> Registry:
+    """The process-wide registry over the installed ``"qflow"`` entry points."""
+    global _default
+    if _default is None:
+        _default = Registry()
+    return _default
+
+
+def get_sampler(name: str, **config: Any) -> Sampler:
+    """Instantiate the installed sampler ``name`` with backend ``config`` (e.g. ``solver=...`` for dwave)."""
+    return default_registry().get(name, **config)
+
+
+def list_plugins() -> list[PluginInfo]:
+    """Every discovered plugin with its samplers and their capabilities, or its load error."""
+    return default_registry().plugins()
+
+
+def available_samplers() -> list[str]:
+    """Names of the samplers that loaded."""
+    return sorted(default_registry().sampler_classes())
+
+
+def samplers_supporting(protocol: Protocol | str) -> list[str]:
+    """Names of installed samplers that declare support for ``protocol``."""
+    return default_registry().supporting(protocol)

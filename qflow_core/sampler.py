@@ -1,0 +1,216 @@
+"""The sampler interface every backend plugin implements.
+
+A :class:`Sampler` is a :class:`dimod.Sampler` (so it composes with Ocean) that also declares which physical
+protocols it supports and how faithfully (``capabilities``), and runs them through :meth:`Sampler.run`.
+Plugin authors subclass it, set ``name`` and ``capabilities`` and implement :meth:`Sampler._run`; the base
+class validates the input, refuses unsupported protocols with an error naming the samplers that do support
+them, resolves the seed, times the call and writes ``info["qflow"]``.
+
+A complete sampler in a few lines (classical Boltzmann sampling by exact enumeration):
+
+>>> import dimod, numpy as np
+>>> from qflow_core.protocols import Boltzmann
+>>> class Enumerate(Sampler):
+...     name = "enumerate-doc"
+...     capabilities = {"boltzmann": "exact"}
+...     def _run(self, bqm, protocol, *, num_reads, seed, **options):
+...         states = dimod.ExactSolver().sample(bqm)
+...         p = np.exp(-protocol.beta * (states.record.energy - states.record.energy.min()))
+...         rng = np.random.default_rng(seed)
+...         rows = rng.choice(len(p), size=num_reads, p=p / p.sum())
+...         return spin_sampleset(bqm, states.record.sample[rows])
+>>> bqm = dimod.BQM({"a": 0.5}, {}, 0.0, "SPIN")
+>>> ss = Enumerate().run(bqm, Boltzmann(beta=1.0), num_reads=10, seed=3)
+>>> ss.info["qflow"]["fidelity"], int(ss.record.num_occurrences.sum())
+('exact', 10)
+"""
+
+from __future__ import annotations
+
+import abc
+import time
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+import dimod
+import numpy as np
+
+from qflow_core.errors import InvalidInputError, UnsupportedProtocolError
+from qflow_core.protocols import CAPABILITIES, FIDELITIES, Fidelity, Protocol, Survival, as_protocol
+
+__all__ = ["MAX_SEED", "Sampler", "attach_details", "resolve_seed", "spin_sampleset", "validate_bqm"]
+
+#: Seeds are integers in [0, MAX_SEED); the bound is what dwave-samplers accepts.
+MAX_SEED = 2**31
+
+
+class Sampler(dimod.Sampler, abc.ABC):
+    """Base class of qflow samplers.
+
+    Class attributes a subclass sets:
+
+    * ``name`` — the registered name (``get_sampler(name)``);
+    * ``aliases`` — other names it answers to (e.g. ``"neal"`` for ``"sa"``);
+    * ``capabilities`` — ``{capability key: fidelity}`` with keys from
+      :data:`qflow_core.protocols.CAPABILITIES` and fidelities ``"exact" | "native" | "approximate"``;
+    * ``default_protocol`` — what :meth:`sample` runs when called the plain dimod way.
+    """
+
+    name: ClassVar[str]
+    aliases: ClassVar[tuple[str, ...]] = ()
+    capabilities: ClassVar[Mapping[str, Fidelity]] = {}
+    default_protocol: ClassVar[Protocol | None] = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for key, fidelity in cls.capabilities.items():
+            if key not in CAPABILITIES or fidelity not in FIDELITIES:
+                raise TypeError(
+                    f"{cls.__name__}.capabilities has {key!r}: {fidelity!r}; keys must be in {CAPABILITIES} "
+                    f"and fidelities in {FIDELITIES}"
+                )
+
+    # -- capability declaration ---------------------------------------------------------------------------
+    def supports(self, protocol: Protocol | str) -> Fidelity | None:
+        """Fidelity with which this sampler runs ``protocol`` ("exact", "native", "approximate"), or None."""
+        return self.capabilities.get(as_protocol(protocol).capability)
+
+    # -- running ------------------------------------------------------------------------------------------
+    def run(
+        self,
+        bqm: dimod.BinaryQuadraticModel,
+        protocol: Protocol | str,
+        *,
+        num_reads: int = 1000,
+        seed: int | None = None,
+        **backend_options: Any,
+    ) -> dimod.SampleSet:
+        """Run ``protocol`` on ``bqm`` and return the samples, in the BQM's vartype and labels.
+
+        ``info["qflow"]`` records sampler, protocol (as a dict), fidelity, the seed actually used (drawn
+        and recorded when ``seed`` is None, so every run can be repeated), ``num_reads``, wall time and the
+        backend's own details. Survival states are ±1 spins in ``bqm.variables`` order.
+        """
+        protocol = as_protocol(protocol)
+        bqm = validate_bqm(bqm)
+        fidelity = self.supports(protocol)
+        if fidelity is None:
+            from qflow_core.registry import samplers_supporting
+
+            raise UnsupportedProtocolError(self.name, protocol, samplers_supporting(protocol))
+        num_reads = _validate_num_reads(num_reads)
+        seed = resolve_seed(seed)
+        if isinstance(protocol, Survival) and len(protocol.state) != bqm.num_variables:
+            raise InvalidInputError(
+                f"Survival state has {len(protocol.state)} spins but the BQM has {bqm.num_variables} variables; "
+                "give one ±1 value per variable, in bqm.variables order"
+            )
+        spin_bqm = bqm if bqm.vartype is dimod.SPIN else bqm.change_vartype(dimod.SPIN, inplace=False)
+        start = time.perf_counter()
+        sampleset = self._run(spin_bqm, protocol, num_reads=num_reads, seed=seed, **backend_options)
+        wall = time.perf_counter() - start
+        if bqm.vartype is not dimod.SPIN:
+            sampleset = sampleset.change_vartype(bqm.vartype, inplace=False)
+        record = sampleset.info.setdefault("qflow", {})
+        details = record.pop("backend", {})
+        record.update(
+            sampler=self.name,
+            protocol=protocol.to_dict(),
+            fidelity=fidelity,
+            seed=seed,
+            num_reads=num_reads,
+            timing={"wall_s": wall, **record.pop("timing", {})},
+            backend=details,
+        )
+        return sampleset
+
+    @abc.abstractmethod
+    def _run(
+        self, bqm: dimod.BinaryQuadraticModel, protocol: Protocol, *, num_reads: int, seed: int, **options: Any
+    ) -> dimod.SampleSet:
+        """Backend work: ``bqm`` is a validated SPIN BQM, ``protocol`` supported, ``seed`` an int.
+
+        Return a SampleSet over ``bqm.variables`` (build it with :func:`spin_sampleset`); put backend details
+        in ``info["qflow"]["backend"]`` with :func:`attach_details`.
+        """
+
+    # -- dimod.Sampler ------------------------------------------------------------------------------------
+    @property
+    def parameters(self) -> dict[str, list]:
+        return {"protocol": [], "num_reads": [], "seed": []}
+
+    @property
+    def properties(self) -> dict[str, Any]:
+        return {"name": self.name, "capabilities": dict(self.capabilities)}
+
+    def sample(
+        self,
+        bqm: dimod.BinaryQuadraticModel,
+        protocol: Protocol | str | None = None,
+        num_reads: int = 1000,
+        seed: int | None = None,
+        **kwargs: Any,
+    ) -> dimod.SampleSet:
+        """dimod entry point: :meth:`run` with ``protocol`` defaulting to ``default_protocol``."""
+        protocol = protocol if protocol is not None else self.default_protocol
+        if protocol is None:
+            raise InvalidInputError(f"sampler {self.name!r} has no default protocol; pass protocol=...")
+        return self.run(bqm, protocol, num_reads=num_reads, seed=seed, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(name={self.name!r})"
+
+
+def validate_bqm(bqm: Any) -> dimod.BinaryQuadraticModel:
+    """Check that ``bqm`` is a non-empty dimod BQM with finite biases; return it."""
+    if not isinstance(bqm, dimod.BinaryQuadraticModel):
+        raise InvalidInputError(
+            f"expected a dimod.BinaryQuadraticModel, got {type(bqm).__name__}; "
+            "build one with dimod.BQM(...) or IsingMemory(J, h).to_bqm()"
+        )
+    if bqm.num_variables == 0:
+        raise InvalidInputError("the BQM has no variables")
+    linear, (_, _, quadratic), offset = bqm.to_numpy_vectors(sort_indices=False)
+    for what, values in (("linear biases", linear), ("quadratic biases", quadratic), ("offset", [offset])):
+        values = np.asarray(values, dtype=float)
+        if not np.all(np.isfinite(values)):
+            raise InvalidInputError(f"the BQM has NaN or infinite {what}; every bias must be a finite number")
+    return bqm
+
+
+def _validate_num_reads(num_reads: Any) -> int:
+    if isinstance(num_reads, bool) or not isinstance(num_reads, (int, np.integer)) or num_reads < 1:
+        raise InvalidInputError(f"num_reads must be a positive integer, got {num_reads!r}")
+    return int(num_reads)
+
+
+def resolve_seed(seed: int | None) -> int:
+    """Validate a user seed, or draw a fresh one (recorded in the results so the run can be repeated)."""
+    if seed is None:
+        return int(np.random.SeedSequence().generate_state(1, dtype=np.uint32)[0] % MAX_SEED)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < MAX_SEED:
+        raise InvalidInputError(f"seed must be an integer in [0, 2**31), got {seed!r}")
+    return int(seed)
+
+
+def spin_sampleset(
+    bqm: dimod.BinaryQuadraticModel,
+    spins: np.ndarray,
+    *,
+    aggregate: bool = True,
+    **vectors: Any,
+) -> dimod.SampleSet:
+    """SampleSet of ±1 rows (columns in ``bqm.variables`` order) with energies computed from ``bqm``.
+
+    Extra keyword arrays become data vectors (e.g. ``probability=...``, ``num_occurrences=...``). With
+    ``aggregate=True`` (default) identical rows are merged and ``num_occurrences`` summed.
+    """
+    spins = np.asarray(spins, dtype=np.int8)
+    sampleset = dimod.SampleSet.from_samples_bqm((spins, list(bqm.variables)), bqm, **vectors)
+    return sampleset.aggregate() if aggregate and "probability" not in vectors else sampleset
+
+
+def attach_details(sampleset: dimod.SampleSet, **details: Any) -> dimod.SampleSet:
+    """Record backend details in ``sampleset.info["qflow"]["backend"]`` (JSON-friendly values please)."""
+    sampleset.info.setdefault("qflow", {}).setdefault("backend", {}).update(details)
+    return sampleset
