@@ -1,0 +1,66 @@
+"""Common behaviour of experiment results: ``to_dict()``, atomic ``save(path)``, ``plot(path)``.
+
+>>> from dataclasses import dataclass
+>>> @dataclass
+... class Demo(ExperimentResult):
+...     value: float
+...     def plot(self, path):
+...         fig, ax = new_figure()
+...         ax.bar([0], [self.value])
+...         return save_figure(fig, path)
+>>> Demo(1.5).to_dict()
+{'value': 1.5}
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+from typing import Any
+
+from qflow_core.io import atomic_write_json, to_jsonable
+
+__all__ = ["ExperimentResult", "new_figure", "save_figure"]
+
+
+class ExperimentResult:
+    """Mixin for result dataclasses: JSON-ready ``to_dict``, atomic ``save`` and an abstract ``plot``."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return to_jsonable(dataclasses.asdict(self))  # type: ignore[call-overload]
+
+    def save(self, path: str | os.PathLike) -> Path:
+        """Write ``to_dict()`` as JSON atomically (a crash never leaves a truncated file)."""
+        return atomic_write_json(path, self.to_dict())
+
+    def plot(self, path: str | os.PathLike) -> Path:  # pragma: no cover - each result implements it
+        raise NotImplementedError
+
+
+def new_figure(nrows: int = 1, ncols: int = 1, **kwargs: Any):
+    """A matplotlib figure on the non-interactive Agg backend (safe on machines without a display)."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    kwargs.setdefault("figsize", (6.4 * ncols, 4.2 * nrows))
+    kwargs.setdefault("constrained_layout", True)
+    return plt.subplots(nrows, ncols, **kwargs)
+
+
+def save_figure(fig, path: str | os.PathLike) -> Path:
+    """Save ``fig`` as PNG through a temporary file, then close it."""
+    import matplotlib.pyplot as plt
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp.png")
+    try:
+        fig.savefig(tmp, dpi=130)
+        os.replace(tmp, path)
+    finally:
+        plt.close(fig)
+        tmp.unlink(missing_ok=True)
+    return path
