@@ -8,7 +8,7 @@ the single-flip gap is Δ_k(s) = E(s⁽ᵏ⁾) − E(s) = 2 s_k u_k(s), u = Js +
 >>> mem = IsingMemory([[0, 1.0], [1.0, 0]], h=[0.5, 0.0])
 >>> mem.energy([1, 1]), mem.flip_gaps([1, 1]).tolist()
 (-1.5, [3.0, 2.0])
->>> bqm = mem.to_bqm(); bqm.energy({0: 1, 1: 1})
+>>> float(mem.to_bqm().energy({0: 1, 1: 1}))
 -1.5
 """
 

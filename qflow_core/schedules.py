@@ -64,11 +64,11 @@ class AnnealSchedule:
 
     def A(self, s: float | np.ndarray) -> np.ndarray | float:
         """Driver energy A(s) in GHz."""
-        return np.exp(np.interp(s, self.s, np.log(self.a_ghz)))
+        return _plain(np.exp(np.interp(s, self.s, np.log(self.a_ghz))))
 
     def B(self, s: float | np.ndarray) -> np.ndarray | float:
         """Problem energy B(s) in GHz."""
-        return np.interp(s, self.s, self.b_ghz)
+        return _plain(np.interp(s, self.s, self.b_ghz))
 
     def gamma(self, s: float | np.ndarray) -> np.ndarray | float:
         """Transverse field in problem units, Γ(s) = A(s)/B(s)."""
@@ -83,6 +83,10 @@ class AnnealSchedule:
 
     def to_table(self) -> list[list[float]]:
         return np.column_stack([self.s, self.a_ghz, self.b_ghz]).tolist()
+
+
+def _plain(value: np.ndarray) -> np.ndarray | float:
+    return float(value) if np.ndim(value) == 0 else value
 
 
 def default_schedule() -> AnnealSchedule:

@@ -1,0 +1,72 @@
+"""Each error class carries an actionable message; a test per class, triggered through the public API."""
+
+import dimod
+import pytest
+
+from qflow_core import Boltzmann, GroundState, IsingMemory, get_sampler
+from qflow_core.errors import (
+    BackendError,
+    InvalidInputError,
+    MissingExtraError,
+    ProblemTooLargeError,
+    QflowError,
+    UnsupportedProtocolError,
+    format_bytes,
+)
+from qflow_core.protocols import Survival
+from qflow_core.registry import samplers_supporting
+
+
+def test_invalid_input_nan_bias():
+    bqm = dimod.BQM({0: float("nan"), 1: 0.0}, {(0, 1): 1.0}, 0.0, "SPIN")
+    with pytest.raises(InvalidInputError, match="NaN or infinite linear biases"):
+        get_sampler("sa").run(bqm, Boltzmann(beta=1), num_reads=10)
+
+
+def test_invalid_input_is_a_value_error():
+    with pytest.raises(ValueError, match="symmetric"):
+        IsingMemory([[0, 1], [0, 0]])
+
+
+def test_unsupported_protocol_names_supporting_samplers():
+    bqm = IsingMemory([[0, 1.0], [1.0, 0]]).to_bqm()
+    with pytest.raises(UnsupportedProtocolError) as info:
+        get_sampler("enum").run(bqm, GroundState(0.5), num_reads=10)
+    assert "sampler 'enum' does not support ground_state:gamma=0.5" in str(info.value)
+    assert "sa" in info.value.supporters and "enum" not in info.value.supporters
+    assert str(info.value).endswith(", ".join(info.value.supporters))
+    coherent = Survival((1, 1), gamma=0.1, time=1.0)
+    with pytest.raises(UnsupportedProtocolError) as info:
+        get_sampler("sa").run(bqm, coherent, num_reads=10)
+    assert info.value.supporters == samplers_supporting(coherent)
+
+
+def test_unsupported_protocol_message_when_nobody_supports_it():
+    err = UnsupportedProtocolError("sa", Boltzmann(beta=1, gamma=0.3), [])
+    assert str(err).endswith("no installed sampler supports it")
+
+
+def test_missing_extra_gives_pip_line():
+    err = MissingExtraError("qiskit", extra="qaoa", feature="the qaoa sampler")
+    assert isinstance(err, ImportError)
+    assert 'pip install "qflow[qaoa]"' in str(err)
+
+
+def test_problem_too_large_states_memory():
+    bqm = dimod.BQM({i: 0.1 for i in range(20)}, {}, 0.0, "SPIN")
+    with pytest.raises(ProblemTooLargeError, match=r"would need about 28\.0 MiB") as info:
+        get_sampler("enum").run(bqm, Boltzmann(beta=1), num_reads=10)
+    assert isinstance(info.value, MemoryError) and info.value.n == 20
+    assert format_bytes(3 * 2**30) == "3.0 GiB"
+
+
+def test_backend_error_keeps_cause_and_partial_results():
+    try:
+        try:
+            raise ConnectionError("socket closed")
+        except ConnectionError as cause:
+            raise BackendError("solver failed after 3 retries", partial=["first batch"]) from cause
+    except QflowError as err:
+        assert isinstance(err, RuntimeError)
+        assert isinstance(err.__cause__, ConnectionError)
+        assert err.partial == ["first batch"]

@@ -1,0 +1,95 @@
+"""Plugin discovery through real entry-point metadata; broken plugins are isolated and reported."""
+
+import pytest
+
+from qflow_core import Boltzmann, IsingMemory
+from qflow_core.cli.plugins import format_table
+from qflow_core.errors import InvalidInputError
+from qflow_core.registry import Registry, available_samplers, get_sampler, list_plugins, samplers_supporting
+
+GOOD = """
+from qflow_core.hookspecs import hookimpl
+from qflow_sa import SimulatedAnnealing
+
+class Renamed(SimulatedAnnealing):
+    '''An SA clone under another name.'''
+    name = "sa-clone"
+    aliases = ()
+
+@hookimpl
+def qflow_samplers():
+    return [Renamed]
+"""
+
+
+def test_builtin_and_third_party_plugins_are_discovered():
+    names = {p.name: p for p in list_plugins()}
+    assert names["sa"].error is None and names["sa"].distribution == "qflow"
+    assert names["enum"].distribution == "qflow-enum"
+    assert {"sa", "enum"} <= set(available_samplers())
+    assert samplers_supporting(Boltzmann(beta=1)) >= ["enum", "sa"] or {"enum", "sa"} <= set(
+        samplers_supporting(Boltzmann(beta=1))
+    )
+
+
+def test_plugin_raising_at_import_is_listed_and_others_work(installed_plugin):
+    installed_plugin("broken", "raise RuntimeError('this plugin is deliberately broken')\n")
+    plugins = {p.name: p for p in list_plugins()}
+    assert plugins["broken"].error == "RuntimeError: this plugin is deliberately broken"
+    assert "deliberately broken" in plugins["broken"].traceback
+    assert plugins["broken"].distribution == "qflow-testplugin-broken"
+    assert "FAILED plugin 'broken'" in format_table(list(plugins.values()))
+    bqm = IsingMemory([[0, 1.0], [1.0, 0]]).to_bqm()
+    assert len(get_sampler("sa").run(bqm, Boltzmann(beta=1), num_reads=5, seed=0)) > 0
+
+
+def test_plugin_whose_hook_fails_or_returns_junk_is_reported(installed_plugin):
+    installed_plugin(
+        "hookfail",
+        """
+        from qflow_core.hookspecs import hookimpl
+        @hookimpl
+        def qflow_samplers():
+            raise ImportError("optional backend library missing")
+    """,
+    )
+    installed_plugin(
+        "junk",
+        """
+        from qflow_core.hookspecs import hookimpl
+        @hookimpl
+        def qflow_samplers():
+            return [object]
+    """,
+    )
+    plugins = {p.name: p for p in list_plugins()}
+    assert plugins["hookfail"].error == "ImportError: optional backend library missing"
+    assert "not a qflow Sampler subclass" in plugins["junk"].error
+    assert plugins["sa"].error is None
+
+
+def test_third_party_entry_point_sampler_is_usable(installed_plugin):
+    installed_plugin("clone", GOOD)
+    sampler = get_sampler("sa-clone")
+    assert sampler.name == "sa-clone"
+    info = next(p for p in list_plugins() if p.name == "clone")
+    assert info.samplers[0].summary == "An SA clone under another name."
+
+
+def test_unknown_sampler_names_the_installed_ones():
+    with pytest.raises(InvalidInputError, match=r"no sampler named 'nope'; installed samplers: .*sa"):
+        get_sampler("nope")
+
+
+def test_deprecated_alias_warns():
+    with pytest.warns(DeprecationWarning, match="'neal' is a deprecated alias of 'sa'"):
+        assert get_sampler("neal").name == "sa"
+
+
+def test_in_process_registration_and_duplicate_names():
+    import qflow_sa
+
+    registry = Registry(group="qflow-nothing-here")
+    info = registry.register(qflow_sa, name="sa-again")
+    assert [s.name for s in info.samplers] == ["sa"]
+    assert registry.get("sa").name == "sa"
