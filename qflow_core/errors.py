@@ -38,16 +38,20 @@ class UnsupportedProtocolError(QflowError):
     The message names the installed samplers that do support the protocol (``supporters``).
     """
 
-    def __init__(self, sampler: str, protocol: object, supporters: Iterable[str] = ()):
+    def __init__(
+        self, sampler: str, protocol: object, supporters: Iterable[str] = (), *, reason: str | None = None
+    ) -> None:
         self.sampler = sampler
         self.protocol = protocol
         self.supporters = sorted(set(supporters))
+        self.reason = reason
         where = (
             "installed samplers that support it: " + ", ".join(self.supporters)
             if self.supporters
             else "no installed sampler supports it"
         )
-        super().__init__(f"sampler {sampler!r} does not support {protocol}; {where}")
+        why = f" ({reason})" if reason else ""
+        super().__init__(f"sampler {sampler!r} does not support {protocol}{why}; {where}")
 
 
 class MissingExtraError(QflowError, ImportError):

@@ -329,7 +329,7 @@ def example_protocols(capability: str, n: int) -> list[Protocol]:
         "anneal": [Anneal("standard"), Anneal("fast")],
         "survival:coherent": [Survival(state, gamma=0.5, time=2.0)],
         "survival:dephased": [Survival(state, gamma=0.5, time=5.0, regime="dephased", beta=1.0)],
-        "ground_state": [GroundState(gamma=0.5)],
+        "ground_state": [GroundState(gamma=0.0), GroundState(gamma=0.5)],
     }
     if capability not in examples:
         raise InvalidInputError(f"unknown capability {capability!r}; known: {', '.join(CAPABILITIES)}")

@@ -182,8 +182,8 @@ class Registry:
         return cls(**config)
 
     def supporting(self, protocol: Protocol | str) -> list[str]:
-        key = as_protocol(protocol).capability
-        return sorted(name for name, cls in self.sampler_classes().items() if key in cls.capabilities)
+        protocol = as_protocol(protocol)
+        return sorted(name for name, cls in self.sampler_classes().items() if cls.supports(protocol) is not None)
 
 
 def _describe(exc: BaseException) -> str:

@@ -71,9 +71,20 @@ class Sampler(dimod.Sampler, abc.ABC):
                 )
 
     # -- capability declaration ---------------------------------------------------------------------------
-    def supports(self, protocol: Protocol | str) -> Fidelity | None:
-        """Fidelity with which this sampler runs ``protocol`` ("exact", "native", "approximate"), or None."""
-        return self.capabilities.get(as_protocol(protocol).capability)
+    @classmethod
+    def supports(cls, protocol: Protocol | str) -> Fidelity | None:
+        """Fidelity with which this sampler runs ``protocol`` ("exact", "native", "approximate"), or None.
+
+        A classmethod, so the registry can ask without instantiating. Override it (as a classmethod) to refine
+        the declaration by protocol fields, and :meth:`unsupported_reason` to say why.
+        """
+        return cls.capabilities.get(as_protocol(protocol).capability)
+
+    @classmethod
+    def unsupported_reason(cls, protocol: Protocol) -> str | None:
+        """Why ``protocol`` is refused (appended to the UnsupportedProtocolError message), if there is more to
+        say than "not declared"."""
+        return None
 
     # -- running ------------------------------------------------------------------------------------------
     def run(
@@ -97,7 +108,9 @@ class Sampler(dimod.Sampler, abc.ABC):
         if fidelity is None:
             from qflow_core.registry import samplers_supporting
 
-            raise UnsupportedProtocolError(self.name, protocol, samplers_supporting(protocol))
+            raise UnsupportedProtocolError(
+                self.name, protocol, samplers_supporting(protocol), reason=self.unsupported_reason(protocol)
+            )
         num_reads = _validate_num_reads(num_reads)
         seed = resolve_seed(seed)
         if isinstance(protocol, Survival) and len(protocol.state) != bqm.num_variables:

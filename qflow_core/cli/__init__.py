@@ -24,6 +24,11 @@ __all__ = ["SUBCOMMANDS", "main"]
 SUBCOMMANDS = (
     "qflow_core.cli.plugins",
     "qflow_core.cli.sample",
+    "qflow_core.cli.attention",
+    "qflow_core.cli.compare",
+    "qflow_core.cli.ep",
+    "qflow_core.cli.train",
+    "qflow_core.cli.capacity",
 )
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2

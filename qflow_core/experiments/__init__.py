@@ -1,33 +1,33 @@
 """Experiments written once against Memory / LearningRule / Sampler, runnable on any capable sampler.
 
-Each returns a result dataclass with ``to_dict()``, ``save(path)`` (atomic JSON) and ``plot(path)``. Names are
-imported lazily so that importing this package stays cheap.
+Each returns a result dataclass with ``to_dict()``, ``save(path)`` (atomic JSON) and ``plot(path)``
+(matplotlib is imported only when plotting). The functions are bound here eagerly: several share their
+submodule's name (``recall``, ``capacity``, ``leakage``, ``compare``), and binding them after the submodule
+imports makes ``qflow_core.experiments.recall`` the function, never the module.
+
+>>> from qflow_core.experiments import recall, capacity
+>>> callable(recall) and callable(capacity)
+True
 """
 
-from __future__ import annotations
+from qflow_core.experiments.attention import AttentionResult, attention_map
+from qflow_core.experiments.capacity import CapacityResult, capacity
+from qflow_core.experiments.compare import CompareResult, compare
+from qflow_core.experiments.ep import EPTrainResult, ep_train
+from qflow_core.experiments.leakage import LeakageResult, leakage
+from qflow_core.experiments.recall import RecallResult, recall
 
-import importlib
-from typing import Any
-
-_EXPORTS = {
-    "attention_map": "attention",
-    "AttentionResult": "attention",
-    "compare": "compare",
-    "CompareResult": "compare",
-    "recall": "recall",
-    "RecallResult": "recall",
-    "capacity": "capacity",
-    "CapacityResult": "capacity",
-    "leakage": "leakage",
-    "LeakageResult": "leakage",
-    "ep_train": "ep",
-    "EPTrainResult": "ep",
-}
-
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+__all__ = [
+    "AttentionResult",
+    "CapacityResult",
+    "CompareResult",
+    "EPTrainResult",
+    "LeakageResult",
+    "RecallResult",
+    "attention_map",
+    "capacity",
+    "compare",
+    "ep_train",
+    "leakage",
+    "recall",
+]

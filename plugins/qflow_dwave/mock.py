@@ -1,0 +1,167 @@
+"""The offline QPU of ``dwave-mock``: Ocean's ``MockDWaveSampler`` with a thermal substitute sampler.
+
+``MockDWaveSampler`` reproduces a QPU's interface (topology, properties, parameters, info) but by default
+returns greedy-descent minima. :class:`ThermalSubstitute` replaces that with a *thermal model* of a QPU,
+working on the embedded (physical-qubit) problem exactly as the QPU would receive it:
+
+* the programmed problem is what SAPI would program: with ``auto_scale`` (the QPU default) the biases are
+  stretched over ``h_range``/``j_range``; with ``auto_scale=False`` out-of-range biases are rejected;
+* **forward anneal** (standard or ``fast_anneal``): fixed-β single-flip Metropolis (dwave-samplers SA) at
+  ``beta`` in programmed-energy units, ``num_sweeps`` sweeps from a random start — the freeze-out picture of
+  a QPU sample, i.e. Boltzmann at an effective temperature once the chain has mixed;
+* **reverse anneal** (``initial_state`` + an ``anneal_schedule`` starting at s = 1,
+  ``reinitialize_state=True``): every read starts from ``initial_state`` and hops thermally — Metropolis
+  sweeps at β(s) = beta·B(s)/B(1) (the problem energy scale shrinks at the turning point), occurring at the
+  rate ``sweeps_per_us``·min(1, Γ(s)²) per µs with Γ(s) = A(s)/B(s) (golden-rule rates ∝ Γ²: no hopping
+  without a transverse field). A dephased survival experiment in the classical-bath picture.
+
+It models no coherent quantum dynamics, no transverse field, no noise or crosstalk; its fidelity is
+"approximate" throughout.
+
+>>> import dimod
+>>> sub = ThermalSubstitute(beta=2.0, num_sweeps=100)
+>>> bqm = dimod.BQM({"a": 0.1}, {("a", "b"): -1.0}, 0.0, "SPIN")
+>>> ss = sub.sample(bqm, num_reads=4, seed=3, initial_state={"a": 1, "b": -1},
+...                 anneal_schedule=[[0, 1], [1, 1]])
+>>> len(ss), sorted(ss.info["thermal_model"])
+(4, ['beta_schedule_range', 'num_sweeps', 'programmed_scale'])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import dimod
+import numpy as np
+from dwave.samplers import SimulatedAnnealingSampler
+
+from qflow_core.schedules import AnnealSchedule, default_schedule
+from qflow_dwave._ocean import ocean
+from qflow_dwave.solver_rules import range_scale
+
+__all__ = ["DEFAULT_MOCK_BETA", "ThermalSubstitute", "build_mock"]
+
+#: Inverse temperature of the thermal model in programmed-energy units (|J| ≤ 1 after auto-scaling).
+DEFAULT_MOCK_BETA = 3.0
+DEFAULT_SWEEPS = 1000
+DEFAULT_SWEEPS_PER_US = 10.0
+
+
+class ThermalSubstitute(dimod.Sampler):
+    """Thermal stand-in for a QPU, used as ``MockDWaveSampler(substitute_sampler=...)`` (see module doc)."""
+
+    def __init__(
+        self,
+        *,
+        beta: float = DEFAULT_MOCK_BETA,
+        num_sweeps: int = DEFAULT_SWEEPS,
+        sweeps_per_us: float = DEFAULT_SWEEPS_PER_US,
+        schedule: AnnealSchedule | None = None,
+        h_range: Sequence[float] = (-4.0, 4.0),
+        j_range: Sequence[float] = (-1.0, 1.0),
+    ) -> None:
+        self.beta = float(beta)
+        self.num_sweeps = int(num_sweeps)
+        self.sweeps_per_us = float(sweeps_per_us)
+        self.schedule = schedule or default_schedule()
+        self.h_range = tuple(h_range)
+        self.j_range = tuple(j_range)
+
+    @property
+    def parameters(self) -> dict[str, list]:
+        return {
+            "num_reads": [],
+            "seed": [],
+            "auto_scale": [],
+            "anneal_schedule": [],
+            "initial_state": [],
+            "reinitialize_state": [],
+        }
+
+    @property
+    def properties(self) -> dict[str, Any]:
+        return {"beta": self.beta, "num_sweeps": self.num_sweeps, "sweeps_per_us": self.sweeps_per_us}
+
+    def sample(
+        self,
+        bqm: dimod.BinaryQuadraticModel,
+        *,
+        num_reads: int = 1,
+        seed: int | None = None,
+        auto_scale: bool = True,
+        anneal_schedule: Sequence[Sequence[float]] | None = None,
+        initial_state: Mapping[Any, int] | None = None,
+        reinitialize_state: bool = True,
+        **qpu_parameters: Any,
+    ) -> dimod.SampleSet:
+        """Sample ``bqm`` (SPIN, physical qubits) as the thermal model of the module doc describes.
+
+        QPU parameters the model does not depend on (``annealing_time``, ``fast_anneal``, ``answer_mode``,
+        ``label``, thermalization times, ...) are accepted and have no effect.
+        """
+        spin = bqm if bqm.vartype is dimod.SPIN else bqm.change_vartype(dimod.SPIN, inplace=False)
+        linear, (_, _, quadratic), _ = spin.to_numpy_vectors()
+        if auto_scale:
+            scale = range_scale(linear, quadratic, self.h_range, self.j_range)
+        else:
+            _reject_out_of_range(linear, quadratic, self.h_range, self.j_range)
+            scale = 1.0
+        programmed = spin.copy()
+        programmed.scale(scale)
+        kwargs: dict[str, Any] = {"num_reads": num_reads, "seed": seed}
+        if initial_state is not None:
+            if not reinitialize_state:
+                raise ValueError("the thermal mock only emulates reverse anneals with reinitialize_state=True")
+            if anneal_schedule is None or anneal_schedule[0][1] != 1:
+                raise ValueError("initial_state needs a reverse anneal_schedule starting at s = 1")
+            betas = self._reverse_betas(anneal_schedule)
+            start = np.array([[initial_state[v] for v in spin.variables]], dtype=np.int8)
+            kwargs.update(initial_states=(start, list(spin.variables)), initial_states_generator="tile")
+            if len(betas):
+                kwargs.update(beta_schedule_type="custom", beta_schedule=betas)
+            else:  # no hopping at all: every read returns its initial state
+                kwargs.update(beta_range=[self.beta, self.beta], num_sweeps=0)
+        else:
+            betas = np.array([self.beta])
+            kwargs.update(beta_range=[self.beta, self.beta], beta_schedule_type="linear", num_sweeps=self.num_sweeps)
+        result = SimulatedAnnealingSampler().sample(programmed, **kwargs)
+        sampleset = dimod.SampleSet.from_samples_bqm((result.record.sample, list(result.variables)), bqm)
+        sampleset.info["thermal_model"] = {
+            "programmed_scale": scale,
+            "num_sweeps": len(betas) if initial_state is not None else self.num_sweeps,
+            "beta_schedule_range": [float(np.min(betas)), float(np.max(betas))] if len(betas) else [],
+        }
+        return sampleset
+
+    def _reverse_betas(self, anneal_schedule: Sequence[Sequence[float]]) -> np.ndarray:
+        """β of each Metropolis sweep: sweep k happens when the accumulated hopping ∫rate dt reaches k + ½."""
+        t, s = np.asarray(anneal_schedule, dtype=float).T
+        grid = np.linspace(t[0], t[-1], max(2, int(np.ceil((t[-1] - t[0]) * self.sweeps_per_us * 20)) + 1))
+        s_grid = np.interp(grid, t, s)
+        rate = self.sweeps_per_us * np.minimum(1.0, np.asarray(self.schedule.gamma(s_grid)) ** 2)
+        accumulated = np.concatenate([[0.0], np.cumsum(0.5 * (rate[1:] + rate[:-1]) * np.diff(grid))])
+        when = np.interp(np.arange(round(accumulated[-1])) + 0.5, accumulated, grid)
+        return self.beta * np.asarray(self.schedule.B(np.interp(when, t, s))) / float(self.schedule.B(1.0))
+
+
+def _reject_out_of_range(linear: np.ndarray, quadratic: np.ndarray, h_range: Sequence[float], j_range: Sequence[float]):
+    for what, values, (lo, hi) in (("h", linear, h_range), ("J", quadratic, j_range)):
+        if values.size and (values.min() < lo or values.max() > hi):
+            raise ValueError(f"{what} out of range [{lo}, {hi}] with auto_scale=False (the QPU would reject it)")
+
+
+def build_mock(
+    topology: str,
+    shape: Sequence[int] | None,
+    substitute: dimod.Sampler,
+) -> Any:
+    """``MockDWaveSampler`` of the given Pegasus/Zephyr topology sampling with ``substitute``."""
+    testing = ocean("testing")
+    return testing.MockDWaveSampler(
+        topology_type=topology,
+        topology_shape=list(shape) if shape is not None else None,
+        parameter_warnings=False,
+        substitute_sampler=substitute,
+        exact_solver_cutoff=0,
+    )

@@ -1,0 +1,94 @@
+"""``qflow attention``: one attention-map run (one sampler, one protocol) with both fits and the verdict.
+
+Without ``--keys``/``--query`` it uses the built-in seeded instance (M = 8 keys in d = 16), the same one
+``qflow compare`` runs.
+
+>>> from qflow_core.cli import main
+>>> main(["attention", "--sampler", "enum", "--protocol", "boltzmann:beta=2", "--reads", "20000",
+...       "--seed", "1"])  # doctest: +ELLIPSIS
+enum | boltzmann:beta=2.0,gamma=0.0 | fidelity exact | 20000 reads, seed 1 | ...
+verdict: softmax
+0
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+
+from qflow_core.attention import OneHotAttention
+from qflow_core.errors import InvalidInputError
+from qflow_core.protocols import parse_protocol
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "attention",
+        help="sample the one-hot attention map with one sampler and fit softmax vs Lorentzian",
+        description="Sample the one-hot attention QUBO (THEORY §3) with one sampler and protocol, histogram "
+        "the keys over one-hot reads, fit softmax(beta*a) and the Lorentzian, and print the verdict.",
+    )
+    parser.add_argument("--sampler", required=True, help="sampler name (see `qflow plugins`)")
+    parser.add_argument(
+        "--protocol",
+        default="boltzmann:beta=2",
+        type=protocol_argument,
+        help="e.g. boltzmann:beta=2 (default), anneal:kind=fast, ground_state:gamma=0.5",
+    )
+    add_instance_arguments(parser)
+    parser.add_argument("--reads", type=int, default=10000, help="number of reads (default 10000)")
+    parser.add_argument("--seed", type=int, default=None, help="random seed (default: drawn and recorded)")
+    parser.add_argument("--out", type=Path, default=None, help="write the result as JSON here")
+    parser.add_argument("--plot", type=Path, default=None, help="write the figure (PNG) here")
+    parser.set_defaults(func=run)
+
+
+def protocol_argument(text: str):
+    """argparse type: a protocol in CLI form."""
+    try:
+        return parse_protocol(text)
+    except InvalidInputError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def add_instance_arguments(parser: argparse.ArgumentParser) -> None:
+    """``--keys``, ``--query``, ``--scale``, ``--penalty`` (shared with ``qflow compare``)."""
+    parser.add_argument("--keys", type=Path, default=None, help="(M, d) keys as .npy (default: built-in instance)")
+    parser.add_argument("--query", type=Path, default=None, help="(d,) query as .npy (default: built-in instance)")
+    parser.add_argument("--scale", type=float, default=None, help="score scale lambda (default 1/sqrt(d))")
+    parser.add_argument(
+        "--penalty", type=float, default=None, help="one-hot penalty A (default: just above the local-minimum bound)"
+    )
+
+
+def load_instance(args: argparse.Namespace) -> OneHotAttention:
+    """The memory named by ``--keys/--query/--scale/--penalty``, or the built-in seeded instance."""
+    if (args.keys is None) != (args.query is None):
+        raise InvalidInputError("give both --keys and --query, or neither (built-in instance)")
+    if args.keys is None:
+        from qflow_core.experiments.compare import builtin_instance
+
+        return builtin_instance(scale=args.scale, penalty=args.penalty)
+    return OneHotAttention(_load_array(args.keys), _load_array(args.query), scale=args.scale, penalty=args.penalty)
+
+
+def _load_array(path: Path) -> np.ndarray:
+    try:
+        return np.load(path, allow_pickle=False)
+    except ValueError as exc:
+        raise InvalidInputError(f"{path} is not a numeric .npy array: {exc}") from None
+
+
+def run(args: argparse.Namespace) -> int:
+    from qflow_core.experiments.attention import attention_map
+
+    memory = load_instance(args)
+    result = attention_map(memory, args.sampler, args.protocol, num_reads=args.reads, seed=args.seed)
+    print(result.summary())
+    if args.out is not None:
+        print(f"wrote {result.save(args.out)}")
+    if args.plot is not None:
+        print(f"wrote {result.plot(args.plot)}")
+    return 0

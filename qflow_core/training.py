@@ -1,0 +1,323 @@
+"""Training loop for learning rules: :func:`train` → :class:`History`, with norm control and checkpoint/resume.
+
+Each epoch computes the rule's :class:`~qflow_core.rules.Update` at the current parameters and steps
+θ ← θ + lr·(Update − weight_decay·θ) (the update is already the descent direction). Then, by default, the
+parameters are rescaled to a fixed norm: the leakage free energy F_β (and MPF, Hebb, the survival loss) decreases
+without bound when (J, h) → c(J, h) with all gaps positive (THEORY §2.4 scale pitfall), so without a constraint
+training mostly grows the scale. ``norm="initial"`` holds sqrt(‖J‖_F² + ‖h‖²) at its initial value (THEORY §6
+holds ‖J‖_F at the Hebb value; with ``train_fields=False`` h is frozen and only ‖J‖_F is held), a number holds
+it at that value, ``None`` switches the constraint off (then use ``weight_decay`` or few epochs).
+
+The :class:`History` records, at the parameters after 0, 1, …, E epochs (E + 1 entries): the loss, the minimum
+single-flip gap min_k Δ_k(ξ^μ) of every pattern and the fraction of patterns that are strict fixed points
+(all Δ_k > 0); plus the wall time of every epoch and the rule's per-epoch summary (e.g. measured multi-flip
+mass). With ``checkpoint=path`` the memory, the history and the random state are written atomically every
+``checkpoint_every`` epochs; calling :func:`train` again with the same path and settings resumes where it
+stopped and reproduces an uninterrupted run bit for bit (except wall times).
+
+>>> import numpy as np
+>>> from qflow_core.rules import Hebbian, SoftmaxHebbian
+>>> xi = np.random.default_rng(0).choice([-1, 1], size=(6, 16))
+>>> history = train(Hebbian.store(xi), xi, SoftmaxHebbian(beta=4), epochs=30, lr=0.05, seed=1)
+>>> history.stable_fraction[0] < history.stable_fraction[-1] == 1.0
+True
+>>> J, h = history.memory.J, history.memory.h
+>>> bool(np.isclose(np.hypot(np.linalg.norm(J), np.linalg.norm(h)), np.linalg.norm(Hebbian.store(xi).J)))
+True
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import math
+import os
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from qflow_core.errors import InvalidInputError
+from qflow_core.io import atomic_write_json, to_jsonable
+from qflow_core.memory import IsingMemory, as_spin_states
+from qflow_core.results import ExperimentResult, new_figure, save_figure
+from qflow_core.rules import LearningRule
+from qflow_core.sampler import resolve_seed
+
+__all__ = ["CHECKPOINT_FORMAT", "Callback", "History", "train"]
+
+CHECKPOINT_FORMAT = "qflow-train-checkpoint/1"
+
+#: ``callback(epoch, memory, history)`` after every epoch (``epoch`` = epochs completed); return True to stop.
+Callback = Callable[[int, IsingMemory, "History"], bool | None]
+
+
+@dataclass
+class History(ExperimentResult):
+    """What :func:`train` measured. Lists indexed by epochs completed (0 … ``epochs``), except ``wall_time``
+    and ``rule_info`` (one entry per epoch run). ``memory`` is the trained memory; ``to_dict`` stores its J, h.
+    """
+
+    rule: dict[str, Any]
+    lr: float
+    seed: int
+    norm: float | None
+    weight_decay: float
+    train_fields: bool
+    loss: list[float] = field(default_factory=list)
+    min_gap: list[list[float]] = field(default_factory=list)
+    stable_fraction: list[float] = field(default_factory=list)
+    wall_time: list[float] = field(default_factory=list)
+    rule_info: list[dict[str, Any]] = field(default_factory=list)
+    stopped_early: bool = False
+    resumed_from: int | None = None
+    memory: IsingMemory | None = field(default=None, repr=False)
+
+    @property
+    def epochs(self) -> int:
+        """Epochs completed."""
+        return len(self.wall_time)
+
+    @property
+    def final_loss(self) -> float:
+        return self.loss[-1]
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {k: v for k, v in vars(self).items() if k != "memory"}
+        data["epochs"] = self.epochs
+        if self.memory is not None:
+            data["J"] = self.memory.J
+            data["h"] = self.memory.h
+        return to_jsonable(data)
+
+    def plot(self, path: str | os.PathLike) -> Path:
+        """Loss, fraction of stable patterns and min/mean of the per-pattern minimum gap vs epoch."""
+        fig, axes = new_figure(1, 3)
+        epochs = np.arange(len(self.loss))
+        axes[0].plot(epochs, self.loss)
+        axes[0].set(xlabel="epoch", ylabel="loss", title=f"{self.rule.get('rule', 'rule')} (lr {self.lr:g})")
+        axes[1].plot(epochs, self.stable_fraction)
+        axes[1].set(xlabel="epoch", ylabel="fraction of patterns that are fixed points", ylim=(-0.02, 1.02))
+        gaps = np.asarray(self.min_gap)
+        axes[2].plot(epochs, gaps.min(axis=1), label="worst pattern")
+        axes[2].plot(epochs, gaps.mean(axis=1), label="mean over patterns")
+        axes[2].axhline(0.0, color="0.6", lw=0.8)
+        axes[2].set(xlabel="epoch", ylabel="min_k Δ_k(ξ)")
+        axes[2].legend()
+        return save_figure(fig, path)
+
+
+def train(
+    memory: IsingMemory,
+    patterns: Any,
+    rule: LearningRule,
+    *,
+    epochs: int,
+    lr: float,
+    sampler: Any = None,
+    norm: float | str | None = "initial",
+    weight_decay: float = 0.0,
+    train_fields: bool = True,
+    callbacks: Iterable[Callback] = (),
+    checkpoint: str | os.PathLike | None = None,
+    checkpoint_every: int = 10,
+    progress: bool = False,
+    seed: int | None = None,
+) -> History:
+    """Train ``memory`` on ``patterns`` with ``rule`` for ``epochs`` epochs of step ``lr``; see the module doc.
+
+    ``sampler`` (a name or a Sampler) is passed to rules that measure (``rule.requires_sampler``); their runs
+    draw seeds from a generator seeded with ``seed`` (drawn and recorded when None). ``callbacks`` run after
+    every epoch as ``callback(epochs_done, memory, history)``; returning True stops training (the checkpoint
+    is still written). The input memory is not modified; the trained one is ``history.memory``.
+    """
+    if not isinstance(rule, LearningRule):
+        raise InvalidInputError(f"rule must be a qflow_core.rules.LearningRule, got {type(rule).__name__}")
+    if not isinstance(memory, IsingMemory):
+        raise InvalidInputError(f"train needs an IsingMemory, got {type(memory).__name__}")
+    xi = as_spin_states(patterns, memory.n, name="patterns")
+    xi = xi[None, :] if xi.ndim == 1 else xi
+    epochs = _nonnegative_int("epochs", epochs)
+    checkpoint_every = _nonnegative_int("checkpoint_every", checkpoint_every) or 1
+    lr = _finite("lr", lr)
+    weight_decay = _finite("weight_decay", weight_decay)
+    if rule.requires_sampler:
+        if sampler is None:
+            raise InvalidInputError(f"rule {rule.name!r} measures on a sampler: pass sampler=... (e.g. 'sa')")
+        if isinstance(sampler, str):
+            from qflow_core.registry import get_sampler
+
+            sampler = get_sampler(sampler)
+    seed = resolve_seed(seed)
+    target = _norm_target(memory, norm, train_fields)
+    config = to_jsonable(
+        {
+            "rule": rule.describe(),
+            "lr": lr,
+            "seed": seed,
+            "norm": target,
+            "weight_decay": weight_decay,
+            "train_fields": bool(train_fields),
+            "patterns_sha256": hashlib.sha256(np.ascontiguousarray(xi, dtype=np.int8).tobytes()).hexdigest(),
+            "patterns_shape": list(xi.shape),
+            "sampler": getattr(sampler, "name", None),
+        }
+    )
+    history = History(
+        rule=config["rule"], lr=lr, seed=seed, norm=target, weight_decay=weight_decay, train_fields=bool(train_fields)
+    )
+    rng = np.random.default_rng(seed)
+    path = Path(checkpoint) if checkpoint is not None else None
+    if path is not None and path.exists():
+        memory = _resume(path, config, memory, history, rng)
+    start = history.epochs
+    callbacks = list(callbacks)
+
+    from tqdm.auto import tqdm
+
+    bar = tqdm(
+        total=epochs,
+        initial=min(start, epochs),
+        disable=not progress,
+        desc=f"train {rule.name}",
+        unit="epoch",
+        leave=False,
+    )
+    try:
+        for epoch in range(start, epochs):
+            began = time.perf_counter()
+            update = rule.update(memory, xi, sampler=sampler, rng=rng)
+            loss = update.loss if update.loss is not None else rule.loss(memory, xi, sampler=sampler, rng=rng)
+            _record(history, memory, xi, loss)
+            memory = _step(memory, update, lr, weight_decay, train_fields, target)
+            history.wall_time.append(time.perf_counter() - began)
+            history.rule_info.append(to_jsonable(dict(update.info.get("summary", {}))))
+            bar.update(1)
+            bar.set_postfix(loss=f"{loss:.4g}", stable=f"{history.stable_fraction[-1]:.2f}", refresh=False)
+            stop = any(bool(callback(epoch + 1, memory, history)) for callback in callbacks)
+            if path is not None and ((epoch + 1) % checkpoint_every == 0 or epoch + 1 == epochs or stop):
+                _save(path, config, memory, history, rng)
+            if stop:
+                history.stopped_early = True
+                break
+    finally:
+        bar.close()
+    _record(history, memory, xi, rule.loss(memory, xi, sampler=sampler, rng=rng))
+    history.memory = memory
+    return history
+
+
+# -- steps and metrics --------------------------------------------------------------------------------------
+def _record(history: History, memory: IsingMemory, xi: np.ndarray, loss: float) -> None:
+    gaps = memory.flip_gaps(xi).min(axis=1)
+    history.loss.append(float(loss))
+    history.min_gap.append(gaps.tolist())
+    history.stable_fraction.append(float(np.mean(gaps > 0)))
+
+
+def _parameter_norm(J: np.ndarray, h: np.ndarray, with_fields: bool) -> float:
+    return math.sqrt(float(np.sum(J * J)) + (float(h @ h) if with_fields else 0.0))
+
+
+def _norm_target(memory: IsingMemory, norm: float | str | None, train_fields: bool) -> float | None:
+    if norm is None:
+        return None
+    if isinstance(norm, str):
+        if norm != "initial":
+            raise InvalidInputError(f"norm must be 'initial', a positive number or None; got {norm!r}")
+        value = _parameter_norm(memory.J, memory.h, train_fields)
+        if value == 0:
+            raise InvalidInputError(
+                "norm='initial' needs a non-zero initial memory (J, h are all zero); start from "
+                "Hebbian.store(patterns), pass norm=<value>, or norm=None with weight_decay"
+            )
+        return value
+    value = _finite("norm", norm)
+    if value <= 0:
+        raise InvalidInputError(f"norm must be > 0, got {norm!r}")
+    return value
+
+
+def _step(
+    memory: IsingMemory, update: Any, lr: float, weight_decay: float, train_fields: bool, target: float | None
+) -> IsingMemory:
+    J = memory.J + lr * (update.dJ - weight_decay * memory.J)
+    h = memory.h + lr * (update.dh - weight_decay * memory.h) if train_fields else memory.h.copy()
+    if target is not None:
+        current = _parameter_norm(J, h, train_fields)
+        if current > 0:
+            J *= target / current
+            if train_fields:
+                h *= target / current
+    new = copy.copy(memory)  # keeps subclasses (and their other parameters) intact
+    new.J, new.h = J, h
+    for name, delta in update.extra.items():
+        if not hasattr(new, name):
+            raise InvalidInputError(f"the update trains {name!r} but {type(memory).__name__} has no such parameter")
+        setattr(new, name, np.asarray(getattr(new, name), dtype=float) + lr * delta)
+    if not (np.all(np.isfinite(J)) and np.all(np.isfinite(h))):
+        raise InvalidInputError("training diverged (non-finite couplings); lower lr or use a norm constraint")
+    return new
+
+
+# -- checkpoints --------------------------------------------------------------------------------------------
+def _save(path: Path, config: dict, memory: IsingMemory, history: History, rng: np.random.Generator) -> None:
+    state = {
+        "format": CHECKPOINT_FORMAT,
+        "config": config,
+        "epochs_done": history.epochs,
+        "J": memory.J,
+        "h": memory.h,
+        "extra": {k: getattr(memory, k) for k in ("gamma",) if hasattr(memory, k)},
+        "history": {k: getattr(history, k) for k in ("loss", "min_gap", "stable_fraction", "wall_time", "rule_info")},
+        "rng": rng.bit_generator.state,
+    }
+    atomic_write_json(path, state)
+
+
+def _resume(path: Path, config: dict, memory: IsingMemory, history: History, rng: np.random.Generator) -> IsingMemory:
+    try:
+        state = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise InvalidInputError(f"cannot read the checkpoint {path}: {exc}") from None
+    if state.get("format") != CHECKPOINT_FORMAT:
+        raise InvalidInputError(f"{path} is not a qflow training checkpoint ({CHECKPOINT_FORMAT})")
+    saved = state["config"]
+    if saved != json.loads(json.dumps(config)):
+        differ = sorted(k for k in set(saved) | set(config) if saved.get(k) != config.get(k))
+        raise InvalidInputError(
+            f"the checkpoint {path} was written with different settings ({', '.join(differ)}); "
+            "use the same rule, lr, seed, norm and patterns to resume, or another checkpoint path"
+        )
+    J = np.asarray(state["J"], dtype=float)
+    if J.shape != (memory.n, memory.n):
+        raise InvalidInputError(f"the checkpoint {path} holds {J.shape[0]} spins, the memory has {memory.n}")
+    resumed = copy.copy(memory)
+    resumed.J, resumed.h = J, np.asarray(state["h"], dtype=float)
+    for name, value in state.get("extra", {}).items():
+        setattr(resumed, name, np.asarray(value, dtype=float))
+    for key, values in state["history"].items():
+        setattr(history, key, list(values))
+    history.resumed_from = int(state["epochs_done"])
+    rng.bit_generator.state = state["rng"]
+    return resumed
+
+
+def _finite(name: str, value: Any) -> float:
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        raise InvalidInputError(f"{name} must be a number, got {value!r}") from None
+    if not math.isfinite(x):
+        raise InvalidInputError(f"{name} must be finite, got {value!r}")
+    return x
+
+
+def _nonnegative_int(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+        raise InvalidInputError(f"{name} must be a non-negative integer, got {value!r}")
+    return int(value)
