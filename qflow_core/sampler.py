@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import abc
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 import dimod
@@ -137,6 +137,27 @@ class Sampler(dimod.Sampler, abc.ABC):
         )
         return sampleset
 
+    def run_many(
+        self,
+        bqm: dimod.BinaryQuadraticModel,
+        protocols: Sequence[Protocol | str],
+        *,
+        num_reads: int = 1000,
+        seed: int | None = None,
+        **backend_options: Any,
+    ) -> list[dimod.SampleSet]:
+        """Run several protocols on the same BQM (e.g. one Survival per stored pattern).
+
+        Run ``i`` uses the seed :func:`child_seed` ``(seed, i)``, so results do not depend on batching. The
+        default runs them one by one; backends with a batch mechanism (e.g. reverse annealing from many
+        initial states) override it and must return the same list, in order.
+        """
+        base = resolve_seed(seed)
+        return [
+            self.run(bqm, protocol, num_reads=num_reads, seed=child_seed(base, i), **backend_options)
+            for i, protocol in enumerate(protocols)
+        ]
+
     @abc.abstractmethod
     def _run(
         self, bqm: dimod.BinaryQuadraticModel, protocol: Protocol, *, num_reads: int, seed: int, **options: Any
@@ -204,6 +225,15 @@ def resolve_seed(seed: int | None) -> int:
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < MAX_SEED:
         raise InvalidInputError(f"seed must be an integer in [0, 2**31), got {seed!r}")
     return int(seed)
+
+
+def child_seed(seed: int, index: int) -> int:
+    """Deterministic, well-mixed seed of the ``index``-th run of a batch started with ``seed``.
+
+    >>> child_seed(7, 0) == child_seed(7, 0) != child_seed(7, 1)
+    True
+    """
+    return int(np.random.SeedSequence([seed, index]).generate_state(1, dtype=np.uint32)[0] % MAX_SEED)
 
 
 def spin_sampleset(

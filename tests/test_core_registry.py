@@ -93,3 +93,17 @@ def test_in_process_registration_and_duplicate_names():
     info = registry.register(qflow_sa, name="sa-again")
     assert [s.name for s in info.samplers] == ["sa"]
     assert registry.get("sa").name == "sa"
+
+
+def test_run_many_equals_individual_runs_with_child_seeds():
+    from qflow_core.protocols import Survival
+    from qflow_core.sampler import child_seed
+
+    sampler = get_sampler("sa")
+    bqm = IsingMemory([[0, 1.0, 0.5], [1.0, 0, -0.3], [0.5, -0.3, 0]]).to_bqm()
+    protocols = [Survival(s, gamma=0.1, time=2, regime="dephased", beta=1.0) for s in [(1, 1, 1), (1, -1, 1)]]
+    batch = sampler.run_many(bqm, protocols, num_reads=50, seed=9)
+    for i, (protocol, result) in enumerate(zip(protocols, batch, strict=True)):
+        single = sampler.run(bqm, protocol, num_reads=50, seed=child_seed(9, i))
+        assert result.info["qflow"]["seed"] == child_seed(9, i)
+        assert (result.record.sample == single.record.sample).all()

@@ -10,6 +10,10 @@ Backend options (``sampler.run(bqm, protocol, **options)``):
   −A(s)/2 Σ w_i σˣ_i.
 * ``level`` (int, GroundState) — return eigenstate number ``level`` instead of the ground state;
   ``v0`` (GroundState) — Lanczos warm start.
+* ``gap`` (bool, GroundState) — also compute the gap E_{level+1} − E_level. Default: True for a cold start
+  (the lowest level + 2 eigenvalues come out of one Lanczos run anyway), **False with** ``v0``: a warm start
+  computes only levels 0…level, and the gap would cost a second, cold-sized Lanczos run — more than the warm
+  start saves. Info then has ``gap_computed=False``, ``gap=None`` and ``energies`` = the levels computed.
 * ``average`` (bool, coherent Survival) — time-averaged populations over [0, time] instead of time ``time``.
 * ``eta`` (float, dephased Survival) — Ohmic bath coupling (default :data:`~qflow_exact.davies.DEFAULT_ETA`).
 * ``steps`` (int, Anneal) — CF4 steps instead of the default (:func:`~qflow_exact.anneal.default_steps`).
@@ -57,7 +61,7 @@ __all__ = ["MAX_RETURNED_SPINS", "ExactSampler"]
 MAX_RETURNED_SPINS = 22
 _BYTES_PER_ROW = 8 * 4  # energy, probability, num_occurrences, + samples (n bytes) added below
 
-OPTIONS = ("gamma_per_spin", "level", "v0", "average", "eta", "steps", "return_state")
+OPTIONS = ("gamma_per_spin", "level", "v0", "gap", "average", "eta", "steps", "tol", "return_state")
 
 
 class ExactSampler(Sampler):
@@ -104,12 +108,16 @@ class ExactSampler(Sampler):
         elif isinstance(protocol, GroundState):
             level, v0 = options.get("level", 0), options.get("v0")
             res = ground_state(J, h, gammas, level=level, v0=v0, offset=memory.offset)
+            want_gap = options.get("gap")
+            if want_gap if want_gap is not None else v0 is None:
+                res.energies  # noqa: B018 - completes a deferred gap (its products go into num_matvecs)
             state = res.state
             details.update(
-                method="lanczos (ARPACK eigsh, matrix-free)",
+                method="lanczos (ARPACK eigsh, matrix-free)" + (", warm start" if v0 is not None else ""),
                 energy=res.energy,
-                gap=res.gap,
-                energies=res.energies.tolist(),
+                gap=res.gap if res.has_gap else None,
+                gap_computed=res.has_gap,
+                energies=res.known_energies.tolist(),
                 level=res.level,
                 x_expectation=x_expectations(state).tolist(),
                 num_matvecs=res.num_matvecs,

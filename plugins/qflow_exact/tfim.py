@@ -222,15 +222,31 @@ class EigenResult:
     After a warm start (``v0``) only the requested eigenpair is computed; ``gap`` and ``energies`` are then
     computed on first access by a second Lanczos run started from ``state`` (its products are added to
     ``num_matvecs``), so equilibrium-propagation loops that only need ``state`` pay for nothing else.
+    ``has_gap`` says whether the gap is already known and ``known_energies`` returns the eigenvalues computed
+    so far, both without triggering that second run.
     """
 
-    def __init__(self, energy: float, state: np.ndarray, level: int, num_matvecs: int, energies=None, complete=None):
+    def __init__(
+        self, energy: float, state: np.ndarray, level: int, num_matvecs: int, energies=None, complete=None, known=None
+    ):
         self.energy = float(energy)
         self.state = state
         self.level = level
         self.num_matvecs = int(num_matvecs)
         self._energies = None if energies is None else np.asarray(energies, dtype=float)
+        self._known = self._energies if known is None else np.asarray(known, dtype=float)
         self._complete = complete
+
+    @property
+    def has_gap(self) -> bool:
+        """True when ``gap`` and ``energies`` are known (reading them costs no further H·v products)."""
+        return self._energies is not None
+
+    @property
+    def known_energies(self) -> np.ndarray:
+        """The eigenvalues computed so far, ascending: all of ``energies`` when :attr:`has_gap`, else levels
+        0…level from the warm-started run."""
+        return self._energies if self._energies is not None else self._known
 
     @property
     def energies(self) -> np.ndarray:
@@ -302,7 +318,7 @@ def ground_state(
         w_all, _, extra = _lanczos(d, g, k, state, tol)
         return w_all, extra
 
-    return EigenResult(w[level], state, level, matvecs, complete=complete)
+    return EigenResult(w[level], state, level, matvecs, complete=complete, known=w)
 
 
 def _lanczos(d: np.ndarray, g: np.ndarray, k: int, v0: np.ndarray | None, tol: float):
