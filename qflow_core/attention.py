@@ -45,6 +45,7 @@ import numpy as np
 from qflow_core.errors import InvalidInputError
 from qflow_core.io import to_jsonable
 from qflow_core.memory import IsingMemory, Memory
+from qflow_core.validation import positive_number
 
 __all__ = [
     "DEFAULT_MARGIN_FRACTION",
@@ -112,12 +113,12 @@ class OneHotAttention(Memory):
             raise InvalidInputError(f"query must have shape ({keys.shape[1]},) to match keys, got {query.shape}")
         if not (np.all(np.isfinite(keys)) and np.all(np.isfinite(query))):
             raise InvalidInputError("keys and query must be finite numbers (no NaN or inf)")
-        scale = 1.0 / math.sqrt(keys.shape[1]) if scale is None else _positive_finite("scale", scale)
+        scale = 1.0 / math.sqrt(keys.shape[1]) if scale is None else positive_number("scale", scale)
         self.keys = keys
         self.query = query
         self.scale = float(scale)
         self.scores = self.scale * (keys @ query)
-        self.penalty = self.default_penalty(self.scores) if penalty is None else _positive_finite("penalty", penalty)
+        self.penalty = self.default_penalty(self.scores) if penalty is None else positive_number("penalty", penalty)
         self._model = None  # compiled pyqubo model, built on first use and shared by with_penalty copies
         J, h, const = self.ising()
         self._ising = IsingMemory(J, h, offset=const)
@@ -300,16 +301,6 @@ class OneHotAttention(Memory):
 
     def __repr__(self) -> str:
         return f"OneHotAttention(M={self.n}, d={self.keys.shape[1]}, penalty={self.penalty:.4g})"
-
-
-def _positive_finite(name: str, value: Any) -> float:
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        raise InvalidInputError(f"{name} must be a number, got {value!r}") from None
-    if not math.isfinite(x) or x <= 0:
-        raise InvalidInputError(f"{name} must be a finite number > 0, got {value!r}")
-    return x
 
 
 def _compile_one_hot(scores: np.ndarray):

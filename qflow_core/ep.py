@@ -43,7 +43,8 @@ import numpy as np
 from qflow_core.errors import InvalidInputError
 from qflow_core.network import PauliObservable, SupervisedTask, TransverseIsingNetwork
 from qflow_core.protocols import Boltzmann, GroundState, Protocol
-from qflow_core.sampler import Sampler, resolve_seed
+from qflow_core.sampler import Sampler, child_seed, resolve_seed
+from qflow_core.validation import positive_int, positive_number
 
 __all__ = [
     "EPGradient",
@@ -287,24 +288,8 @@ class _Moments:
 
 
 def _phase_seeds(seed: int | None, count: int) -> list[int]:
-    sequence = np.random.SeedSequence(resolve_seed(seed))
-    return [int(s) for s in sequence.generate_state(count, dtype=np.uint32) % (2**31)]
-
-
-def _check_nudge(nudge: float) -> float:
-    try:
-        b = float(nudge)
-    except (TypeError, ValueError):
-        raise InvalidInputError(f"nudge must be a positive number, got {nudge!r}") from None
-    if not np.isfinite(b) or b <= 0:
-        raise InvalidInputError(f"nudge must be a finite number > 0 (the strength b of H + bC), got {nudge!r}")
-    return b
-
-
-def _check_num_reads(num_reads: int) -> int:
-    if isinstance(num_reads, bool) or not isinstance(num_reads, (int, np.integer)) or num_reads < 1:
-        raise InvalidInputError(f"num_reads must be a positive integer, got {num_reads!r}")
-    return int(num_reads)
+    base = resolve_seed(seed)
+    return [child_seed(base, i) for i in range(count)]
 
 
 def _check_costs(costs: Sequence[PauliObservable], sampler: Sampler) -> None:
@@ -402,14 +387,14 @@ class QuantumEP(_EPRule):
         use_probabilities: bool = True,
         warm_start: bool = True,
     ) -> None:
-        self.nudge = _check_nudge(nudge)
+        self.nudge = positive_number("nudge b (the strength of H + bC)", nudge)
         if estimator not in ("centered", "one-sided"):
             raise InvalidInputError(f"QuantumEP estimator must be 'centered' or 'one-sided', got {estimator!r}")
         self.estimator = estimator
         if isinstance(level, bool) or not isinstance(level, (int, np.integer)) or level < 0:
             raise InvalidInputError(f"level must be an integer ≥ 0 (0 = ground state), got {level!r}")
         self.level = int(level)
-        self.num_reads = _check_num_reads(num_reads)
+        self.num_reads = positive_int("num_reads", num_reads)
         self.use_probabilities = bool(use_probabilities)
         self.warm_start = bool(warm_start)
         self._free_states: dict[int, np.ndarray] = {}
@@ -535,9 +520,9 @@ class ThermalEP(_EPRule):
         if quantum not in ("auto", "nudged", "plain"):
             raise InvalidInputError(f"quantum must be 'auto', 'nudged' or 'plain', got {quantum!r}")
         self.estimator = estimator
-        self.nudge = _check_nudge(nudge)
+        self.nudge = positive_number("nudge b (the strength of H + bC)", nudge)
         self.quantum = quantum
-        self.num_reads = _check_num_reads(num_reads)
+        self.num_reads = positive_int("num_reads", num_reads)
         self.use_probabilities = bool(use_probabilities)
 
     def __repr__(self) -> str:

@@ -27,7 +27,6 @@ Boltzmann(beta=2.0, gamma=0.0)
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, Literal
@@ -35,6 +34,7 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 
 from qflow_core.errors import InvalidInputError
+from qflow_core.validation import positive_number
 
 __all__ = [
     "CAPABILITIES",
@@ -66,17 +66,6 @@ CAPABILITIES: tuple[str, ...] = (
 
 #: Default anneal durations in microseconds (D-Wave's default and its fast-anneal regime).
 DEFAULT_ANNEAL_TIME_US = {"standard": 20.0, "fast": 0.02}
-
-
-def _positive(name: str, value: Any, *, allow_zero: bool = False) -> float:
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        raise InvalidInputError(f"{name} must be a number, got {value!r}") from None
-    if not math.isfinite(x) or x < 0 or (x == 0 and not allow_zero):
-        bound = "a finite number ≥ 0" if allow_zero else "a finite number > 0"
-        raise InvalidInputError(f"{name} must be {bound}, got {value!r}")
-    return x
 
 
 def _spin_state(value: Any) -> tuple[int, ...]:
@@ -149,8 +138,8 @@ class Boltzmann(Protocol):
     gamma: float = 0.0
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "beta", _positive("Boltzmann beta", self.beta))
-        object.__setattr__(self, "gamma", _positive("Boltzmann gamma", self.gamma, allow_zero=True))
+        object.__setattr__(self, "beta", positive_number("Boltzmann beta", self.beta))
+        object.__setattr__(self, "gamma", positive_number("Boltzmann gamma", self.gamma, allow_zero=True))
 
     @property
     def capability(self) -> str:
@@ -178,7 +167,7 @@ class Anneal(Protocol):
         if self.kind not in DEFAULT_ANNEAL_TIME_US:
             raise InvalidInputError(f"Anneal kind must be 'standard' or 'fast', got {self.kind!r}")
         time_us = DEFAULT_ANNEAL_TIME_US[self.kind] if self.time_us is None else self.time_us
-        object.__setattr__(self, "time_us", _positive("Anneal time_us", time_us))
+        object.__setattr__(self, "time_us", positive_number("Anneal time_us", time_us))
         if self.schedule is not None:
             object.__setattr__(self, "schedule", _schedule_table(self.schedule))
 
@@ -223,14 +212,14 @@ class Survival(Protocol):
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "state", _spin_state(self.state))
-        object.__setattr__(self, "gamma", _positive("Survival gamma", self.gamma, allow_zero=True))
-        object.__setattr__(self, "time", _positive("Survival time", self.time))
+        object.__setattr__(self, "gamma", positive_number("Survival gamma", self.gamma, allow_zero=True))
+        object.__setattr__(self, "time", positive_number("Survival time", self.time))
         if self.regime not in ("coherent", "dephased"):
             raise InvalidInputError(f"Survival regime must be 'coherent' or 'dephased', got {self.regime!r}")
         if self.regime == "dephased":
             if self.beta is None:
                 raise InvalidInputError("Survival(regime='dephased') needs the bath inverse temperature beta")
-            object.__setattr__(self, "beta", _positive("Survival beta", self.beta))
+            object.__setattr__(self, "beta", positive_number("Survival beta", self.beta))
         elif self.beta is not None:
             raise InvalidInputError(
                 "beta is the bath temperature of the dephased regime; drop it or use regime='dephased'"
@@ -253,7 +242,7 @@ class GroundState(Protocol):
     gamma: float = 0.0
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "gamma", _positive("GroundState gamma", self.gamma, allow_zero=True))
+        object.__setattr__(self, "gamma", positive_number("GroundState gamma", self.gamma, allow_zero=True))
 
 
 _PROTOCOLS: dict[str, type[Protocol]] = {

@@ -9,7 +9,8 @@ them, resolves the seed, times the call and writes ``info["qflow"]``.
 A complete sampler in a few lines (classical Boltzmann sampling by exact enumeration):
 
 >>> import dimod, numpy as np
->>> from qflow_core.protocols import Boltzmann
+>>> from qflow_core.validation import positive_int
+from qflow_core.protocols import Boltzmann
 >>> class Enumerate(Sampler):
 ...     name = "enumerate-doc"
 ...     capabilities = {"boltzmann": "exact"}
@@ -37,6 +38,7 @@ import numpy as np
 
 from qflow_core.errors import InvalidInputError, UnsupportedProtocolError
 from qflow_core.protocols import CAPABILITIES, FIDELITIES, Fidelity, Protocol, Survival, as_protocol
+from qflow_core.validation import positive_int
 
 __all__ = ["MAX_SEED", "Sampler", "attach_details", "resolve_seed", "spin_sampleset", "validate_bqm"]
 
@@ -111,7 +113,7 @@ class Sampler(dimod.Sampler, abc.ABC):
             raise UnsupportedProtocolError(
                 self.name, protocol, samplers_supporting(protocol), reason=self.unsupported_reason(protocol)
             )
-        num_reads = _validate_num_reads(num_reads)
+        num_reads = positive_int("num_reads", num_reads)
         seed = resolve_seed(seed)
         if isinstance(protocol, Survival) and len(protocol.state) != bqm.num_variables:
             raise InvalidInputError(
@@ -210,12 +212,6 @@ def validate_bqm(bqm: Any) -> dimod.BinaryQuadraticModel:
         if not np.all(np.isfinite(values)):
             raise InvalidInputError(f"the BQM has NaN or infinite {what}; every bias must be a finite number")
     return bqm
-
-
-def _validate_num_reads(num_reads: Any) -> int:
-    if isinstance(num_reads, bool) or not isinstance(num_reads, (int, np.integer)) or num_reads < 1:
-        raise InvalidInputError(f"num_reads must be a positive integer, got {num_reads!r}")
-    return int(num_reads)
 
 
 def resolve_seed(seed: int | None) -> int:

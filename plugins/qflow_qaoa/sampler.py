@@ -43,6 +43,7 @@ from qflow_core.errors import InvalidInputError, ProblemTooLargeError
 from qflow_core.protocols import Anneal, GroundState, Protocol, Survival, as_protocol
 from qflow_core.sampler import Sampler, attach_details
 from qflow_core.schedules import AnnealSchedule, default_schedule
+from qflow_core.validation import positive_int
 from qflow_qaoa.angles import anneal_angles, anneal_layers, survival_angles, survival_steps
 from qflow_qaoa.circuits import make_primitive, qaoa_circuit, run_counts
 from qflow_qaoa.distribution import counts_sampleset, exact_sampleset
@@ -292,10 +293,10 @@ def _checked_options(opts: dict[str, Any]) -> dict[str, Any]:
             f"qaoa does not understand option(s) {sorted(unknown)}; valid options: {', '.join(DEFAULT_OPTIONS)}"
         )
     for key in ("reps", "maxiter", "max_layers"):
-        opts[key] = _positive_int(key, opts[key])
+        opts[key] = positive_int(key, opts[key])
     for key in ("layers", "steps"):
         if opts[key] is not None:
-            opts[key] = _positive_int(key, opts[key])
+            opts[key] = positive_int(key, opts[key])
     if opts["maxiter"] < 2 * opts["reps"] + 2:
         raise InvalidInputError(
             f"maxiter = {opts['maxiter']} is below what COBYLA needs for 2·reps = {2 * opts['reps']} angles; "
@@ -318,9 +319,3 @@ def _checked_options(opts: dict[str, Any]) -> dict[str, Any]:
             "SamplerV2 instance"
         )
     return opts
-
-
-def _positive_int(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise InvalidInputError(f"{name} must be a positive integer, got {value!r}")
-    return int(value)

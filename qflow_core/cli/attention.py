@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from qflow_core.attention import OneHotAttention
+from qflow_core.cli.common import protocol_argument
 from qflow_core.errors import InvalidInputError
-from qflow_core.protocols import parse_protocol
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -43,14 +43,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", type=Path, default=None, help="write the result as JSON here")
     parser.add_argument("--plot", type=Path, default=None, help="write the figure (PNG) here")
     parser.set_defaults(func=run)
-
-
-def protocol_argument(text: str):
-    """argparse type: a protocol in CLI form."""
-    try:
-        return parse_protocol(text)
-    except InvalidInputError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def add_instance_arguments(parser: argparse.ArgumentParser) -> None:

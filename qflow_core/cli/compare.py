@@ -23,7 +23,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from qflow_core.cli.attention import add_instance_arguments, load_instance, protocol_argument
+from qflow_core.cli.attention import add_instance_arguments, load_instance
+from qflow_core.cli.common import protocol_argument
 from qflow_core.protocols import parse_protocol
 
 #: Default-job exceptions: on ``exact`` the Schrödinger evolution of the 20 µs and 20 ns anneals at this

@@ -9,10 +9,10 @@ from pathlib import Path
 import dimod
 import numpy as np
 
+from qflow_core.cli.common import protocol_argument
 from qflow_core.errors import InvalidInputError
 from qflow_core.io import atomic_write_text, to_jsonable
 from qflow_core.memory import IsingMemory
-from qflow_core.protocols import parse_protocol
 from qflow_core.registry import get_sampler
 
 
@@ -27,7 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--protocol",
         required=True,
-        type=_protocol,
+        type=protocol_argument,
         help="e.g. boltzmann:beta=1, anneal:kind=fast, ground_state:gamma=0.5",
     )
     parser.add_argument("--bqm", required=True, type=Path, help="model file (JSON)")
@@ -35,13 +35,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--seed", type=int, default=None, help="random seed (default: drawn and recorded)")
     parser.add_argument("--out", type=Path, default=None, help="write the SampleSet JSON here (default: stdout)")
     parser.set_defaults(func=run)
-
-
-def _protocol(text: str):
-    try:
-        return parse_protocol(text)
-    except InvalidInputError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def load_bqm(path: Path) -> dimod.BinaryQuadraticModel:
