@@ -3,7 +3,7 @@
 Every (sampler, protocol) pair the sampler supports is run with :func:`attention_map`; unsupported pairs
 are skipped with the reason, and a run that raises is recorded as a row with its error while the others
 go on; a sampler whose *first* run raises :class:`~qflow_core.errors.BackendError` (no credentials, service
-unreachable) is not tried again and its other pairs are listed as skipped. With ``checkpoint=path`` the
+unreachable) is listed as unavailable, with the message, and not tried again. With ``checkpoint=path`` the
 partial result is saved (atomically) after every run, so an interruption keeps the finished runs. Each
 run's seed is derived from ``seed`` and the run's sampler and protocol, so adding a sampler never changes
 the numbers of the others.
@@ -233,7 +233,7 @@ def compare(
     for sampler, protocol, reads in bar:
         bar.set_postfix_str(f"{sampler.name} {protocol.name}")
         if sampler.name in unreachable:
-            reason = f"not attempted: the first run on {sampler.name} failed with {unreachable[sampler.name]}"
+            reason = f"not attempted: {sampler.name} is unavailable ({unreachable[sampler.name]})"
             result.skipped.append(SkippedRun(sampler.name, str(protocol), reason))
             continue
         first_attempt = sampler.name not in attempted
@@ -243,12 +243,14 @@ def compare(
             run = attention_map(
                 memory, sampler, protocol, num_reads=reads, seed=seed_run, **options.get(sampler.name, {})
             )
+        except BackendError as exc:
+            if not first_attempt:
+                result.rows.append(_error_row(sampler, protocol, reads, seed_run, exc))
+            else:  # e.g. no credentials or service unreachable: the sampler is unavailable, not broken
+                unreachable[sampler.name] = "its first run failed with BackendError"
+                result.skipped.append(SkippedRun(sampler.name, str(protocol), f"unavailable: {exc}"))
         except Exception as exc:  # record and keep going: finished runs are never lost
-            row = CompareRow(sampler.name, str(protocol), sampler.supports(protocol), reads, seed_run)
-            row.error = f"{type(exc).__name__}: {exc}"
-            result.rows.append(row)
-            if first_attempt and isinstance(exc, BackendError):  # e.g. no credentials, service unreachable
-                unreachable[sampler.name] = type(exc).__name__
+            result.rows.append(_error_row(sampler, protocol, reads, seed_run, exc))
         else:
             result.runs.append(run)
             result.rows.append(CompareRow.from_result(run))
@@ -256,6 +258,12 @@ def compare(
             atomic_write_json(checkpoint, result.to_dict())
     bar.close()
     return result
+
+
+def _error_row(sampler: Sampler, protocol: Protocol, reads: int, seed: int, exc: Exception) -> CompareRow:
+    row = CompareRow(sampler.name, str(protocol), sampler.supports(protocol), reads, seed)
+    row.error = f"{type(exc).__name__}: {exc}"
+    return row
 
 
 def _for_sampler(value: Any, name: str, *, default: Any) -> Any:
