@@ -559,7 +559,7 @@ def classify_reads(sampleset: dimod.SampleSet, pattern: np.ndarray, labels: list
         int(num_reads),
         exact,
         counts,
-        dict(sampleset.info.get("qflow", {})),
+        sampler_info=dict(sampleset.info.get("qflow", {})),
     )
 
 
@@ -586,8 +586,9 @@ class MeasuredFlowHebbian(LearningRule):
     This is exactly −∇L when the device's channel ratios are Boltzmann at inverse temperature β in the star
     model (Eq. 16) — the dephased picture; in any other regime it is the model-free stability-driven Hebbian
     update of §2.8. ``beta`` defaults to the protocol's bath β (dephased) and to 1 (coherent). The same code runs
-    on every sampler that supports the protocol (exact, sa, dwave, dwave-mock, qaoa, ...). Seeds of the runs are
-    drawn from ``rng`` (pass one for reproducible training); ``backend_options`` go to every ``sampler.run``.
+    on every sampler that supports the protocol (exact, sa, dwave, dwave-mock, qaoa, ...), as one
+    ``sampler.run_many`` batch per step whose seed is drawn from ``rng`` (pass one for reproducible training);
+    ``backend_options`` go to every run.
     """
 
     name: ClassVar[str] = "measured-flow"
@@ -612,23 +613,25 @@ class MeasuredFlowHebbian(LearningRule):
     def measure(
         self, memory: Any, patterns: Any, *, sampler: Any = None, rng: np.random.Generator | None = None
     ) -> list[ChannelMeasurement]:
-        """One :class:`ChannelMeasurement` per pattern (one sampler run each, seeds drawn from ``rng``)."""
+        """One :class:`ChannelMeasurement` per pattern, from one ``sampler.run_many`` batch of Survival runs.
+
+        The batch seed is drawn from ``rng`` and run μ is seeded ``child_seed(seed, μ)``, so results do not
+        depend on whether the backend batches (dwave samplers reverse-anneal all patterns as one batch).
+        """
         memory = _check_memory(memory)
         xi = _check_patterns(patterns, memory.n)
         sampler = _resolve_sampler(sampler)
         rng = rng if rng is not None else np.random.default_rng()
-        seeds = rng.integers(0, MAX_SEED, size=xi.shape[0])
+        seed = int(rng.integers(0, MAX_SEED))
+        protocols = [Survival(state=tuple(int(v) for v in pattern), **self.protocol) for pattern in xi]
+        samplesets = sampler.run_many(
+            memory.to_bqm(), protocols, num_reads=self.num_reads, seed=seed, **self.backend_options
+        )
         return [
-            measure_channels(
-                memory,
-                pattern,
-                sampler,
-                self.protocol,
-                num_reads=self.num_reads,
-                seed=int(seed),
-                **self.backend_options,
+            dataclasses.replace(
+                classify_reads(ss, pattern, memory.labels, self.num_reads), protocol=dict(self.protocol)
             )
-            for pattern, seed in zip(xi, seeds, strict=True)
+            for ss, pattern in zip(samplesets, xi, strict=True)
         ]
 
     def update(

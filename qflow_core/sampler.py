@@ -9,8 +9,7 @@ them, resolves the seed, times the call and writes ``info["qflow"]``.
 A complete sampler in a few lines (classical Boltzmann sampling by exact enumeration):
 
 >>> import dimod, numpy as np
->>> from qflow_core.validation import positive_int
-from qflow_core.protocols import Boltzmann
+>>> from qflow_core.protocols import Boltzmann
 >>> class Enumerate(Sampler):
 ...     name = "enumerate-doc"
 ...     capabilities = {"boltzmann": "exact"}
@@ -31,7 +30,7 @@ from __future__ import annotations
 import abc
 import time
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 import dimod
 import numpy as np
@@ -44,6 +43,16 @@ __all__ = ["MAX_SEED", "Sampler", "attach_details", "resolve_seed", "spin_sample
 
 #: Seeds are integers in [0, MAX_SEED); the bound is what dwave-samplers accepts.
 MAX_SEED = 2**31
+
+
+class CheckedRun(NamedTuple):
+    """One run's validated input: the BQM as given and as SPIN, the protocol, its fidelity, num_reads."""
+
+    bqm: dimod.BinaryQuadraticModel
+    spin_bqm: dimod.BinaryQuadraticModel
+    protocol: Protocol
+    fidelity: Fidelity
+    num_reads: int
 
 
 class Sampler(dimod.Sampler, abc.ABC):
@@ -104,40 +113,13 @@ class Sampler(dimod.Sampler, abc.ABC):
         and recorded when ``seed`` is None, so every run can be repeated), ``num_reads``, wall time and the
         backend's own details. Survival states are ±1 spins in ``bqm.variables`` order.
         """
-        protocol = as_protocol(protocol)
-        bqm = validate_bqm(bqm)
-        fidelity = self.supports(protocol)
-        if fidelity is None:
-            from qflow_core.registry import samplers_supporting
-
-            raise UnsupportedProtocolError(
-                self.name, protocol, samplers_supporting(protocol), reason=self.unsupported_reason(protocol)
-            )
-        num_reads = positive_int("num_reads", num_reads)
+        checked = self._checked(bqm, protocol, num_reads)
         seed = resolve_seed(seed)
-        if isinstance(protocol, Survival) and len(protocol.state) != bqm.num_variables:
-            raise InvalidInputError(
-                f"Survival state has {len(protocol.state)} spins but the BQM has {bqm.num_variables} variables; "
-                "give one ±1 value per variable, in bqm.variables order"
-            )
-        spin_bqm = bqm if bqm.vartype is dimod.SPIN else bqm.change_vartype(dimod.SPIN, inplace=False)
         start = time.perf_counter()
-        sampleset = self._run(spin_bqm, protocol, num_reads=num_reads, seed=seed, **backend_options)
-        wall = time.perf_counter() - start
-        if bqm.vartype is not dimod.SPIN:
-            sampleset = sampleset.change_vartype(bqm.vartype, inplace=False)
-        record = sampleset.info.setdefault("qflow", {})
-        details = record.pop("backend", {})
-        record.update(
-            sampler=self.name,
-            protocol=protocol.to_dict(),
-            fidelity=fidelity,
-            seed=seed,
-            num_reads=num_reads,
-            timing={"wall_s": wall, **record.pop("timing", {})},
-            backend=details,
+        sampleset = self._run(
+            checked.spin_bqm, checked.protocol, num_reads=checked.num_reads, seed=seed, **backend_options
         )
-        return sampleset
+        return self._recorded(sampleset, checked, seed=seed, wall_s=time.perf_counter() - start)
 
     def run_many(
         self,
@@ -159,6 +141,48 @@ class Sampler(dimod.Sampler, abc.ABC):
             self.run(bqm, protocol, num_reads=num_reads, seed=child_seed(base, i), **backend_options)
             for i, protocol in enumerate(protocols)
         ]
+
+    def _checked(self, bqm: dimod.BinaryQuadraticModel, protocol: Protocol | str, num_reads: int) -> CheckedRun:
+        """Validate one run's input (BQM, a supported protocol, num_reads, a Survival state's length).
+
+        With :meth:`_recorded`, the hooks a :meth:`run_many` override uses to keep :meth:`run`'s contract.
+        """
+        protocol = as_protocol(protocol)
+        bqm = validate_bqm(bqm)
+        fidelity = self.supports(protocol)
+        if fidelity is None:
+            from qflow_core.registry import samplers_supporting
+
+            raise UnsupportedProtocolError(
+                self.name, protocol, samplers_supporting(protocol), reason=self.unsupported_reason(protocol)
+            )
+        num_reads = positive_int("num_reads", num_reads)
+        if isinstance(protocol, Survival) and len(protocol.state) != bqm.num_variables:
+            raise InvalidInputError(
+                f"Survival state has {len(protocol.state)} spins but the BQM has {bqm.num_variables} variables; "
+                "give one ±1 value per variable, in bqm.variables order"
+            )
+        spin_bqm = bqm if bqm.vartype is dimod.SPIN else bqm.change_vartype(dimod.SPIN, inplace=False)
+        return CheckedRun(bqm, spin_bqm, protocol, fidelity, num_reads)
+
+    def _recorded(
+        self, sampleset: dimod.SampleSet, checked: CheckedRun, *, seed: int, wall_s: float
+    ) -> dimod.SampleSet:
+        """``_run``'s SampleSet in the BQM's vartype, with ``info["qflow"]`` written (see :meth:`run`)."""
+        if checked.bqm.vartype is not dimod.SPIN:
+            sampleset = sampleset.change_vartype(checked.bqm.vartype, inplace=False)
+        record = sampleset.info.setdefault("qflow", {})
+        details = record.pop("backend", {})
+        record.update(
+            sampler=self.name,
+            protocol=checked.protocol.to_dict(),
+            fidelity=checked.fidelity,
+            seed=seed,
+            num_reads=checked.num_reads,
+            timing={"wall_s": wall_s, **record.pop("timing", {})},
+            backend=details,
+        )
+        return sampleset
 
     @abc.abstractmethod
     def _run(

@@ -30,6 +30,17 @@ Protocol mapping (all times in µs, all energies in the BQM's units):
   β̂ ± bootstrap error of the main pass.
 * ``GroundState(gamma)`` → a standard anneal at the solver's default annealing time (Γ is not used).
 
+Many initial states: :meth:`QPUSampler.run_many` with Survival protocols that differ only in their state
+(e.g. one per stored pattern) runs them as one reverse-anneal batch through Ocean's
+``ReverseBatchStatesComposite`` placed outside the embedding composite::
+
+    ReverseBatchStatesComposite(_PlannedCalls(FixedEmbeddingComposite(child, embedding)))
+
+The composite uses its ``num_reads`` as the number of initial states and calls its child once per state, so
+each state is listed once per read batch and the small adapter ``_PlannedCalls`` gives every call its read
+count and seed: the batch makes exactly the solver calls the individual runs would, on one embedding, and
+``run_many(...)[i]`` equals ``run(bqm, protocols[i], seed=child_seed(seed, i))``.
+
 Gauge averaging: ``num_spin_reversal_transforms`` (default 4; not with reverse anneals, whose
 ``initial_state`` the composite does not flip) splits the reads into that many calls, each with its own
 random spin-reversal transform. Each call is retried on transient cloud failures (``max_retries``,
@@ -40,23 +51,24 @@ the calls already measured.
 from __future__ import annotations
 
 import math
+import time
 import warnings
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Mapping, Sequence
 from typing import Any, ClassVar
 
 import dimod
 import numpy as np
 
 from qflow_core.errors import InvalidInputError
-from qflow_core.protocols import Anneal, Boltzmann, GroundState, Protocol, Survival
-from qflow_core.sampler import MAX_SEED, Sampler, attach_details, spin_sampleset
+from qflow_core.protocols import Anneal, Boltzmann, GroundState, Protocol, Survival, as_protocol
+from qflow_core.sampler import MAX_SEED, Sampler, attach_details, child_seed, resolve_seed, spin_sampleset
 from qflow_core.schedules import AnnealSchedule, default_schedule
 from qflow_core.transforms import LinearToAncilla
 from qflow_dwave._ocean import ocean
 from qflow_dwave.connection import call_with_retries, connect_qpu, registered_secrets, transient_errors
 from qflow_dwave.mock import DEFAULT_MOCK_BETA, DEFAULT_SWEEPS, DEFAULT_SWEEPS_PER_US, ThermalSubstitute, build_mock
 from qflow_dwave.physics import estimate_beta, reverse_schedule, turning_point
-from qflow_dwave.solver_rules import check_call, range_scale
+from qflow_dwave.solver_rules import check_call, max_reads_per_call, range_scale
 
 __all__ = ["DWave", "DWaveMock", "QPUSampler"]
 
@@ -122,6 +134,38 @@ class QPUSampler(Sampler):
         if child is not None and hasattr(child, "close"):
             child.close()
 
+    # -- many runs ----------------------------------------------------------------------------------------
+    def run_many(
+        self,
+        bqm: dimod.BinaryQuadraticModel,
+        protocols: Sequence[Protocol | str],
+        *,
+        num_reads: int = 1000,
+        seed: int | None = None,
+        **backend_options: Any,
+    ) -> list[dimod.SampleSet]:
+        """Run several protocols on ``bqm``; Survival runs that differ only in their state form one batch.
+
+        Such a batch goes through Ocean's ``ReverseBatchStatesComposite`` (see the module doc); anything else
+        runs one by one. Either way run ``i`` equals ``run(bqm, protocols[i], seed=child_seed(seed, i))``,
+        with the same ``info["qflow"]`` (plus ``backend["batch"]`` for a batch).
+        """
+        protocols = [as_protocol(protocol) for protocol in protocols]
+        if not _one_reverse_batch(protocols):
+            return super().run_many(bqm, protocols, num_reads=num_reads, seed=seed, **backend_options)
+        base = resolve_seed(seed)
+        checked = [self._checked(bqm, protocol, num_reads) for protocol in protocols]
+        seeds = [child_seed(base, i) for i in range(len(checked))]
+        opts = _RunOptions.parse(backend_options)
+        ocean("system")
+        runs = self._survival_batch(
+            checked[0].spin_bqm, [c.protocol for c in checked], opts, checked[0].num_reads, seeds
+        )
+        return [
+            self._recorded(sampleset, run, seed=run_seed, wall_s=wall)
+            for (sampleset, wall), run, run_seed in zip(runs, checked, seeds, strict=True)
+        ]
+
     # -- protocols ----------------------------------------------------------------------------------------
     def _run(
         self, bqm: dimod.BinaryQuadraticModel, protocol: Protocol, *, num_reads: int, seed: int, **options: Any
@@ -179,6 +223,38 @@ class QPUSampler(Sampler):
     def _survival(
         self, bqm: dimod.BinaryQuadraticModel, protocol: Survival, opts: _RunOptions, num_reads: int, seed: int
     ) -> dimod.SampleSet:
+        problem, qpu, chain_strength, notes = self._reverse_anneal(bqm, protocol, opts)
+        qpu["initial_state"] = dict(zip(bqm.variables, protocol.state, strict=True))
+        reads, details = self._sample(problem, qpu, opts, num_reads=num_reads, seed=seed, chain_strength=chain_strength)
+        return self._finish(bqm, reads, details, notes)
+
+    def _survival_batch(
+        self,
+        bqm: dimod.BinaryQuadraticModel,
+        protocols: list[Survival],
+        opts: _RunOptions,
+        num_reads: int,
+        seeds: list[int],
+    ) -> list[tuple[dimod.SampleSet, float]]:
+        """Reverse anneals from each protocol's state (same Γ, pause, β): (SampleSet, seconds) per state."""
+        problem, qpu, chain_strength, notes = self._reverse_anneal(bqm, protocols[0], opts)
+        states = [dict(zip(bqm.variables, protocol.state, strict=True)) for protocol in protocols]
+        batch = self._sample_states(
+            problem, qpu, states, opts, num_reads=num_reads, seeds=seeds, chain_strength=chain_strength
+        )
+        results = []
+        for index, (reads, details, seconds) in enumerate(batch):
+            start = time.perf_counter()
+            details["batch"] = {"composite": "ReverseBatchStatesComposite", "index": index, "size": len(states)}
+            sampleset = self._finish(bqm, reads, details, notes)
+            results.append((sampleset, seconds + time.perf_counter() - start))
+        return results
+
+    def _reverse_anneal(
+        self, bqm: dimod.BinaryQuadraticModel, protocol: Survival, opts: _RunOptions
+    ) -> tuple[dimod.BinaryQuadraticModel, dict[str, Any], float, dict[str, Any]]:
+        """The programmed problem, QPU parameters (all but ``initial_state``), chain strength and notes of a
+        reverse anneal realising ``protocol``'s Γ and pause (see the module doc)."""
         if opts.gauges(default=0):
             raise InvalidInputError(
                 "spin-reversal transforms cannot be combined with reverse anneals (SpinReversalTransformComposite "
@@ -191,13 +267,9 @@ class QPUSampler(Sampler):
         max_slope = 1.0 / props["annealing_time_range"][0]
         qpu = {
             "anneal_schedule": reverse_schedule(s_target, pause_us=protocol.time, max_slope=max_slope),
-            "initial_state": dict(zip(bqm.variables, protocol.state, strict=True)),
             "reinitialize_state": True,
             "auto_scale": False,
         }
-        reads, details = self._sample(
-            _scaled(bqm, scale), qpu, opts, num_reads=num_reads, seed=seed, chain_strength=chain_strength * scale
-        )
         notes = {
             "s_target": s_target,
             "energy_scale": scale,
@@ -205,7 +277,7 @@ class QPUSampler(Sampler):
             "pause_us": protocol.time,
             "beta": "not set: the bath is the QPU's own (protocol beta recorded only)",
         }
-        return self._finish(bqm, reads, details, notes)
+        return _scaled(bqm, scale), qpu, chain_strength * scale, notes
 
     def _boltzmann(
         self, bqm: dimod.BinaryQuadraticModel, protocol: Boltzmann, opts: _RunOptions, num_reads: int, seed: int
@@ -267,53 +339,55 @@ class QPUSampler(Sampler):
         gauges: int = 0,
     ) -> tuple[dimod.SampleSet, dict[str, Any]]:
         """Sample ``problem`` in gauge/read batches; return one row per read over its variables, and details."""
-        system, preprocessing = ocean("system"), ocean("preprocessing")
-        child = self.child
-        qpu = {**opts.qpu_parameters, **qpu}
-        if opts.label is not None:
-            qpu["label"] = opts.label
-        max_reads = int(child.properties.get("num_reads_range", [1, num_reads])[1])
-        calls = max(1, gauges, math.ceil(num_reads / max_reads))
-        reads_per_call = [num_reads // calls + (i < num_reads % calls) for i in range(calls)]
-        check_call(child, problem, {**qpu, "num_reads": max(reads_per_call), "answer_mode": "raw"})
-        seeds = [int(s) for s in np.random.SeedSequence(seed).generate_state(calls) % MAX_SEED]
-        key = _graph_key(problem)
-        if opts.embedding is not None:
-            _verify_embedding(opts.embedding, problem, child)
-        embedding = opts.embedding if opts.embedding is not None else self._embeddings.get(key)
-        done: list[dimod.SampleSet] = []
-        for i, (reads, call_seed) in enumerate(zip(reads_per_call, seeds, strict=True)):
-            kwargs = dict(qpu, num_reads=reads, answer_mode="raw", chain_strength=chain_strength, return_embedding=True)
-            if gauges:
-                kwargs["num_spin_reversal_transforms"] = 1
+        calls = _SolverCalls(
+            self, problem, qpu, opts, num_reads=num_reads, chain_strength=chain_strength, gauges=gauges
+        )
+        calls.check()
+        seeds = calls.seeds(seed)
+        results = [
+            calls.call(reads, call_seed, calls.qpu, what=f"solver call {i + 1} of {len(seeds)}")
+            for i, (reads, call_seed) in enumerate(zip(calls.reads_per_call, seeds, strict=True))
+        ]
+        return calls.outcome(results)
 
-            def attempt(call_seed=call_seed, kwargs=kwargs, embedding=embedding) -> dimod.SampleSet:
-                # a fresh stack per attempt: a retried call repeats the same gauge and seed
-                inner = preprocessing.SpinReversalTransformComposite(child, seed=call_seed) if gauges else child
-                if embedding is None:
-                    parameters = {"random_seed": self.embedding_seed}
-                    composite = system.EmbeddingComposite(inner, embedding_parameters=parameters)
-                else:
-                    composite = _fixed_embedding(system, inner, embedding)
-                self._before_call(call_seed)
-                return _resolved(composite.sample(problem, **kwargs))
+    def _sample_states(
+        self,
+        problem: dimod.BinaryQuadraticModel,
+        qpu: dict[str, Any],
+        states: list[dict[Hashable, int]],
+        opts: _RunOptions,
+        *,
+        num_reads: int,
+        seeds: list[int],
+        chain_strength: float,
+    ) -> list[tuple[dimod.SampleSet, dict[str, Any], float]]:
+        """Reverse anneals of ``problem`` from each state through ``ReverseBatchStatesComposite``.
 
-            result = call_with_retries(
-                attempt,
-                what=f"solver call {i + 1} of {calls}",
-                max_retries=self.max_retries,
-                backoff_s=self.retry_backoff_s,
-                transient=transient_errors(),
-                secrets=self._secrets(),
-                partial=done,
-                hint="the calls measured before the failure are in BackendError.partial",
-            )
-            if embedding is None:
-                embedding = {v: tuple(chain) for v, chain in result.info["embedding_context"]["embedding"].items()}
-                if opts.embedding is None:
-                    self._embeddings[key] = embedding
-            done.append(result)
-        return _stack(problem, done), _call_details(child, qpu, done, embedding, chain_strength, gauges, problem)
+        Returns (one row per read, details, seconds in its solver calls) per state; state ``i`` gets the calls,
+        read counts and seeds :meth:`_sample` would give it with seed ``seeds[i]``.
+        """
+        calls = _SolverCalls(self, problem, qpu, opts, num_reads=num_reads, chain_strength=chain_strength)
+        for state in states:
+            calls.check(initial_state=state)
+        plan = [
+            (index, reads, call_seed)
+            for index, seed in enumerate(seeds)
+            for reads, call_seed in zip(calls.reads_per_call, calls.seeds(seed), strict=True)
+        ]
+        adapter = _PlannedCalls(calls, states, plan)
+        rows = np.array([[state[v] for v in problem.variables] for state in states], dtype=np.int8)
+        starts = np.repeat(rows, len(calls.reads_per_call), axis=0)  # the composite: one child call per start
+        ocean("system").ReverseBatchStatesComposite(adapter).sample(
+            problem,
+            initial_states=(starts, list(problem.variables)),
+            initial_states_generator="none",
+            num_reads=len(plan),
+            **calls.qpu,
+        )
+        return [
+            (*calls.outcome(adapter.results[index], initial_state=state), adapter.seconds[index])
+            for index, state in enumerate(states)
+        ]
 
     def _finish(
         self,
@@ -382,6 +456,128 @@ class _RunOptions:
         if clash:
             raise InvalidInputError(f"qpu_parameters may not set {clash}: qflow sets them from the protocol")
         return cls(**values)
+
+
+class _SolverCalls:
+    """The solver calls sampling one programmed problem: read split, seeds, embedding, retries, details."""
+
+    def __init__(
+        self,
+        sampler: QPUSampler,
+        problem: dimod.BinaryQuadraticModel,
+        qpu: Mapping[str, Any],
+        opts: _RunOptions,
+        *,
+        num_reads: int,
+        chain_strength: float,
+        gauges: int = 0,
+    ) -> None:
+        self.sampler, self.child, self.problem = sampler, sampler.child, problem
+        self.qpu = {**opts.qpu_parameters, **qpu}
+        if opts.label is not None:
+            self.qpu["label"] = opts.label
+        self.chain_strength = chain_strength
+        self.gauges = min(gauges, num_reads)  # every call takes at least one read
+        max_reads = max(1, max_reads_per_call(self.child.properties, self.qpu))
+        calls = max(1, self.gauges, math.ceil(num_reads / max_reads))
+        self.reads_per_call = [num_reads // calls + (i < num_reads % calls) for i in range(calls)]
+        if opts.embedding is not None:
+            _verify_embedding(opts.embedding, problem, self.child)
+        self._key = _graph_key(problem)
+        self.embedding = opts.embedding if opts.embedding is not None else sampler._embeddings.get(self._key)
+        #: every call measured so far (BackendError.partial when a later one fails)
+        self.done: list[dimod.SampleSet] = []
+
+    def check(self, **qpu: Any) -> None:
+        """Reject what the solver would reject (:func:`check_call`) before any call is made."""
+        parameters = {**self.qpu, **qpu, "num_reads": max(self.reads_per_call), "answer_mode": "raw"}
+        check_call(self.child, self.problem, parameters)
+
+    def seeds(self, seed: int) -> list[int]:
+        """One seed per call of a run seeded ``seed``."""
+        return [int(s) for s in np.random.SeedSequence(seed).generate_state(len(self.reads_per_call)) % MAX_SEED]
+
+    def call(self, reads: int, seed: int, qpu: Mapping[str, Any], *, what: str) -> dimod.SampleSet:
+        """One solver call of ``reads`` reads, retried on transient failures; embeds on the first call."""
+        system, preprocessing = ocean("system"), ocean("preprocessing")
+        kwargs = dict(
+            qpu, num_reads=reads, answer_mode="raw", chain_strength=self.chain_strength, return_embedding=True
+        )
+        if self.gauges:
+            kwargs["num_spin_reversal_transforms"] = 1
+        embedding = self.embedding
+
+        def attempt() -> dimod.SampleSet:
+            # a fresh stack per attempt: a retried call repeats the same gauge and seed
+            inner = preprocessing.SpinReversalTransformComposite(self.child, seed=seed) if self.gauges else self.child
+            if embedding is None:
+                parameters = {"random_seed": self.sampler.embedding_seed}
+                composite = system.EmbeddingComposite(inner, embedding_parameters=parameters)
+            else:
+                composite = _fixed_embedding(system, inner, embedding)
+            self.sampler._before_call(seed)
+            return _resolved(composite.sample(self.problem, **kwargs))
+
+        result = call_with_retries(
+            attempt,
+            what=what,
+            max_retries=self.sampler.max_retries,
+            backoff_s=self.sampler.retry_backoff_s,
+            transient=transient_errors(),
+            secrets=self.sampler._secrets(),
+            partial=self.done,
+            hint="the calls measured before the failure are in BackendError.partial",
+        )
+        if self.embedding is None:  # found by minorminer: cached for later calls on this graph
+            self.embedding = {v: tuple(chain) for v, chain in result.info["embedding_context"]["embedding"].items()}
+            self.sampler._embeddings[self._key] = self.embedding
+        self.done.append(result)
+        return result
+
+    def outcome(self, results: list[dimod.SampleSet], **qpu: Any) -> tuple[dimod.SampleSet, dict[str, Any]]:
+        """The reads of ``results`` stacked (one row per read) and the details for ``info``."""
+        parameters = {**self.qpu, **qpu}
+        details = _call_details(
+            self.child, parameters, results, self.embedding, self.chain_strength, self.gauges, self.problem
+        )
+        return _stack(self.problem, results), details
+
+
+class _PlannedCalls(dimod.Sampler):
+    """Child of ``ReverseBatchStatesComposite`` making its k-th call as the k-th planned solver call.
+
+    The composite consumes ``num_reads`` (as its number of initial states) and calls its child once per
+    state with ``initial_state`` and the shared parameters; this adapter adds that call's read count and
+    seed from ``plan`` (state index, reads, seed) and makes it through :class:`_SolverCalls`, keeping each
+    result and the time spent with its state.
+    """
+
+    properties: ClassVar[dict[str, Any]] = {}
+
+    def __init__(self, calls: _SolverCalls, states: list[dict[Hashable, int]], plan: list[tuple[int, int, int]]):
+        self._calls, self._states, self._plan = calls, states, plan
+        self.results: list[list[dimod.SampleSet]] = [[] for _ in states]
+        self.seconds = [0.0] * len(states)
+
+    @property
+    def parameters(self) -> dict[str, list]:
+        # no answer_mode: the solver answers raw, as in single runs (the composite gets a histogram back)
+        return {"initial_state": [], **{name: [] for name in self._calls.qpu}}
+
+    def sample(self, bqm: dimod.BinaryQuadraticModel, *, initial_state: Mapping, **qpu: Any) -> dimod.SampleSet:
+        done = sum(map(len, self.results))
+        index, reads, seed = self._plan[done]
+        state = {v: int(initial_state[v]) for v in bqm.variables}
+        if state != self._states[index]:
+            raise RuntimeError(
+                f"ReverseBatchStatesComposite made call {done + 1} from another initial state than planned"
+            )
+        start = time.perf_counter()
+        what = f"solver call {done + 1} of {len(self._plan)} (initial state {index + 1} of {len(self._states)})"
+        result = self._calls.call(reads, seed, {**qpu, "initial_state": state}, what=what)
+        self.seconds[index] += time.perf_counter() - start
+        self.results[index].append(result)
+        return _histogram(bqm, result, state)
 
 
 class DWave(QPUSampler):
@@ -497,6 +693,32 @@ class DWaveMock(QPUSampler):
 
 
 # -- helpers --------------------------------------------------------------------------------------------------
+def _one_reverse_batch(protocols: list[Protocol]) -> bool:
+    """Whether ``protocols`` are Survival runs differing only in their initial state (one reverse-anneal batch)."""
+    if not protocols or not all(isinstance(protocol, Survival) for protocol in protocols):
+        return False
+    shared = [{k: v for k, v in protocol.to_dict().items() if k != "state"} for protocol in protocols]
+    return all(fields == shared[0] for fields in shared)
+
+
+def _histogram(
+    bqm: dimod.BinaryQuadraticModel, reads: dimod.SampleSet, start: Mapping[Hashable, int]
+) -> dimod.SampleSet:
+    """``reads`` as the histogram ``ReverseBatchStatesComposite`` asks its child for, with its ``initial_state``
+    field filled (numpy, not dimod's row-by-row ``aggregate``/``append_data_vectors``)."""
+    variables = list(reads.variables)
+    rows = np.repeat(reads.record.sample, reads.record.num_occurrences, axis=0)
+    distinct, counts = np.unique(rows, axis=0, return_counts=True)
+    starts = np.tile(np.array([start[v] for v in variables], dtype=distinct.dtype), (len(distinct), 1))
+    return dimod.SampleSet.from_samples(
+        (distinct, variables),
+        reads.vartype,
+        energy=bqm.energies((distinct, variables)),
+        num_occurrences=counts,
+        initial_state=starts,
+    )
+
+
 def _scaled(bqm: dimod.BinaryQuadraticModel, scale: float) -> dimod.BinaryQuadraticModel:
     scaled = bqm.copy()
     scaled.scale(scale)

@@ -11,7 +11,11 @@ Rules (from the solver properties and D-Wave's solver-parameter documentation):
 * ``initial_state`` needs a reverse schedule (first s = 1);
 * the fast-anneal protocol forbids linear biases (h = 0), ``initial_state``, ``h_gain_schedule`` and
   schedules with more than 2 points (no pauses, no reverse anneal);
-* ``num_reads`` lies in ``num_reads_range``;
+* ``num_reads`` lies in ``num_reads_range``, ``readout_thermalization`` / ``programming_thermalization`` in
+  their ranges;
+* the problem run duration, (anneal time + readout_thermalization)·num_reads + programming_thermalization
+  (D-Wave's QMI runtime limit; the anneal time is a schedule's last time point), lies in
+  ``problem_run_duration_range`` — :func:`max_reads_per_call` is the largest ``num_reads`` that fits;
 * with ``auto_scale=False`` every bias lies in ``h_range`` / ``j_range``.
 
 >>> from dwave.system.testing import MockDWaveSampler
@@ -26,6 +30,7 @@ qflow_core.errors.InvalidInputError: the fast-anneal protocol requires zero line
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -35,7 +40,7 @@ import numpy as np
 from qflow_core.errors import InvalidInputError
 from qflow_dwave._ocean import ocean
 
-__all__ = ["check_call", "range_scale"]
+__all__ = ["check_call", "max_reads_per_call", "range_scale", "run_duration_us"]
 
 FAST_ANNEAL_FORBIDDEN = ("initial_state", "h_gain_schedule")
 
@@ -71,6 +76,10 @@ def check_call(solver: Any, bqm: dimod.BinaryQuadraticModel, parameters: Mapping
         _check_fast_anneal(bqm, parameters)
     if "num_reads" in parameters:
         _check_in_range("num_reads", parameters["num_reads"], props.get("num_reads_range"), "num_reads_range")
+    for key in ("readout_thermalization", "programming_thermalization"):
+        if key in parameters:
+            _check_in_range(f"{key} (µs)", parameters[key], props.get(f"{key}_range"), f"{key}_range")
+    _check_run_duration(props, parameters)
     if parameters.get("auto_scale", True) is False:
         linear, (_, _, quadratic), _ = bqm.to_numpy_vectors()
         _check_biases("linear bias", linear, props.get("h_range"), "h_range")
@@ -90,6 +99,66 @@ def _check_fast_anneal(bqm: dimod.BinaryQuadraticModel, parameters: Mapping[str,
     schedule = parameters.get("anneal_schedule")
     if schedule is not None and len(schedule) > 2:
         raise InvalidInputError("the fast-anneal protocol allows anneal schedules of at most 2 points (no pauses)")
+
+
+def run_duration_us(properties: Mapping[str, Any], parameters: Mapping[str, Any]) -> float:
+    """SAPI's problem run duration in µs: (anneal + readout_thermalization)·num_reads + programming_thermalization.
+
+    The anneal time is ``annealing_time``, a schedule's last time point, or the solver's default; unset
+    thermalization times take the solver's defaults (D-Wave's "QMI runtime limit" formula).
+
+    >>> props = {"default_annealing_time": 20.0, "default_programming_thermalization": 1000.0}
+    >>> run_duration_us(props, {"anneal_schedule": [[0, 1], [2, 0.5], [12, 0.5], [14, 1]], "num_reads": 100})
+    2400.0
+    """
+    per_read = _anneal_us(properties, parameters) + _thermalization_us(properties, parameters, "readout")
+    return per_read * parameters.get("num_reads", 1) + _thermalization_us(properties, parameters, "programming")
+
+
+def max_reads_per_call(properties: Mapping[str, Any], parameters: Mapping[str, Any]) -> int:
+    """Most reads one solver call may take with ``parameters``: ``num_reads_range`` and the run-duration limit.
+
+    0 when not even one read fits the duration limit (:func:`check_call` then says why).
+
+    >>> props = {"num_reads_range": [1, 10000], "problem_run_duration_range": [0, 1e6],
+    ...          "default_annealing_time": 20.0, "default_programming_thermalization": 1000.0}
+    >>> max_reads_per_call(props, {"annealing_time": 2000.0})
+    499
+    """
+    limit = int(properties.get("num_reads_range", [1, 2**31])[1])
+    bounds = properties.get("problem_run_duration_range")
+    if bounds is None:
+        return limit
+    fixed = run_duration_us(properties, {**parameters, "num_reads": 0})
+    per_read = run_duration_us(properties, {**parameters, "num_reads": 1}) - fixed
+    return min(limit, max(0, math.floor((bounds[1] - fixed) / per_read))) if per_read > 0 else limit
+
+
+def _anneal_us(properties: Mapping[str, Any], parameters: Mapping[str, Any]) -> float:
+    if parameters.get("anneal_schedule") is not None:
+        return float(parameters["anneal_schedule"][-1][0])
+    return float(parameters.get("annealing_time", properties.get("default_annealing_time", 0.0)))
+
+
+def _thermalization_us(properties: Mapping[str, Any], parameters: Mapping[str, Any], kind: str) -> float:
+    key = f"{kind}_thermalization"
+    return float(parameters.get(key, properties.get(f"default_{key}", 0.0)))
+
+
+def _check_run_duration(properties: Mapping[str, Any], parameters: Mapping[str, Any]) -> None:
+    bounds = properties.get("problem_run_duration_range")
+    if bounds is None:
+        return
+    duration = run_duration_us(properties, parameters)
+    lo, hi = bounds
+    if not lo <= duration <= hi:
+        raise InvalidInputError(
+            f"the problem run duration (anneal {_anneal_us(properties, parameters):g} µs + readout_thermalization "
+            f"{_thermalization_us(properties, parameters, 'readout'):g} µs) × {parameters.get('num_reads', 1)} reads "
+            f"+ programming_thermalization {_thermalization_us(properties, parameters, 'programming'):g} µs = "
+            f"{duration:g} µs is outside the solver's problem_run_duration_range [{lo}, {hi}] µs; "
+            "shorten the anneal or the thermalization times (qflow already splits reads over calls)"
+        )
 
 
 def _check_in_range(what: str, value: Any, bounds: Any, key: str) -> None:
