@@ -176,24 +176,26 @@ def test_compare_does_not_retry_a_sampler_whose_first_run_hits_a_backend_error()
     )
     assert [(r.sampler, r.error) for r in result.rows] == [("enum", None)]
     reasons = [s.reason for s in result.skipped if s.sampler == "unreachable-test"]
-    assert reasons == ["unavailable: no API token found"] + [
-        "not attempted: unreachable-test is unavailable (its first run failed with BackendError)"
-    ] * 2
+    assert (
+        reasons
+        == ["unavailable: no API token found"]
+        + ["not attempted: unreachable-test is unavailable (its first run failed with BackendError)"] * 2
+    )
 
 
-def test_cli_default_protocols_use_a_short_anneal_on_exact_and_say_why(tmp_path, capsys):
+def test_cli_default_protocols_leave_the_unconverged_anneal_out_on_exact_and_say_why(tmp_path, capsys):
     out = tmp_path / "attention.json"
     args = ["compare", "--samplers", "exact", "--reads", "1000", "--no-progress"]
     assert main([*args, "--out", str(out), "--plot", str(tmp_path / "a.png")]) == 0
     data = json.loads(out.read_text())
     assert [r["protocol"] for r in data["rows"]] == [
         "boltzmann:beta=2.0,gamma=0.0",
-        "anneal:kind=fast,time_us=0.001",
+        "anneal:kind=fast,time_us=0.02",
         "ground_state:gamma=0.5",
     ]
     assert all(r["error"] is None for r in data["rows"])
     left_out = {s["protocol"]: s["reason"] for s in data["skipped"]}
-    assert set(left_out) == {"anneal:kind=standard,time_us=20.0", "anneal:kind=fast,time_us=0.02"}
+    assert set(left_out) == {"anneal:kind=standard,time_us=20.0"}
     assert "left out of the default job" in capsys.readouterr().out
 
 

@@ -7,10 +7,11 @@ import pytest
 import scipy.integrate
 import scipy.linalg
 from qflow_exact import davies, tfim
-from qflow_exact.anneal import anneal
+from qflow_exact.anneal import AnnealAccuracyWarning, anneal
+from qflow_exact.kernels import split_sweeps
 from qflow_exact.krylov import evolve
 
-from qflow_core.schedules import default_schedule
+from qflow_core.schedules import AnnealSchedule, default_schedule
 
 
 def random_model(n: int, seed: int):
@@ -111,12 +112,14 @@ def test_dephased_short_time_leakage_is_rate_times_time():
     assert 1 - res.eigen_populations[res.start_level] == pytest.approx(out_rate * t, rel=1e-3)
 
 
-def reference_anneal(energies, time_us, n):
-    sched = default_schedule()
+def reference_anneal(energies, time_us, n, schedule=None, weights=None):
+    """Tight DOP853 solution of i dψ/ds = 2π·10³·T·H(s)ψ (independent of the splitting and its kernels)."""
+    sched = default_schedule() if schedule is None else schedule
+    w = np.ones(n) if weights is None else weights
     k = np.arange(energies.size)
     X = np.zeros((energies.size, energies.size))
     for b in range(n):
-        X[k, k ^ (1 << b)] = 1.0
+        X[k, k ^ (1 << b)] = w[n - 1 - b]
     scale = 2 * np.pi * 1e3 * time_us
 
     def rhs(s, psi):
@@ -127,10 +130,64 @@ def reference_anneal(energies, time_us, n):
     return sol.y[:, -1]
 
 
-@pytest.mark.parametrize(("n", "time_us"), [(3, 0.005), (7, 0.001)])  # dense (n ≤ 6) and Krylov exponentials
+@pytest.mark.parametrize(("n", "time_us"), [(3, 0.005), (7, 0.001)])
 def test_fast_anneal_matches_a_tight_ode_reference(n, time_us):
     J, h, _ = random_model(n, 4)
     energies = tfim.diagonal_energies(J / 2, h / 2)
     ref = reference_anneal(energies, time_us, n)
     res = anneal(energies, default_schedule(), time_us)
+    assert res.converged and res.error_estimate <= 1e-6
+    assert np.linalg.norm(res.state - ref) < 1e-6  # the state itself, global phase included
     assert np.max(np.abs(np.abs(res.state) ** 2 - np.abs(ref) ** 2)) < 1e-6
+
+
+def test_anneal_with_a_kinked_table_and_driver_weights_meets_its_tolerance():
+    n = 5
+    J, h, weights = random_model(n, 9)
+    energies = tfim.diagonal_energies(J / 3, h / 3)
+    table = AnnealSchedule.from_table([(0, 3.0, 0.2), (0.23, 1.1, 0.9), (0.6, 0.2, 2.5), (1, 0.01, 4.0)])
+    ref = reference_anneal(energies, 0.004, n, table, weights)
+    for tol in (1e-5, 1e-8):
+        res = anneal(energies, table, 0.004, driver_weights=weights, tol=tol)
+        assert res.converged and res.error_estimate <= tol
+        assert np.linalg.norm(res.state - ref) < 2 * tol
+
+
+def test_split_operator_is_fourth_order_and_its_estimate_tracks_the_error():
+    n = 6
+    J, h, _ = random_model(n, 5)
+    energies = tfim.diagonal_energies(J / 2, h / 2)
+    smooth = AnnealSchedule.from_table([(0, 2.0, 0.1), (1, 0.02, 3.0)])
+    ref = anneal(energies, smooth, 0.003, steps=4000).state
+    errors, estimates = [], []
+    for steps in (40, 80, 160):
+        res = anneal(energies, smooth, 0.003, steps=steps)
+        errors.append(np.linalg.norm(res.state - ref))
+        estimates.append(res.error_estimate)
+    assert 13 < errors[1] / errors[2] < 19  # 2^4 = 16
+    assert np.allclose(estimates[1:], errors[1:], rtol=0.3)
+
+
+def test_split_sweeps_apply_exact_phase_and_rotation_factors():
+    n = 5
+    rng = np.random.default_rng(3)
+    energies = rng.normal(size=2**n) * 40  # phases of several hundred radians exercise the range reduction
+    phases, angles, weights = rng.normal(size=3) * 3, rng.normal(size=3), rng.uniform(0, 2, n)
+    psi = (rng.normal(size=2**n) + 1j * rng.normal(size=2**n)) / 8
+    expected = psi.copy()
+    k = np.arange(2**n)
+    X = np.zeros((2**n, 2**n))
+    for b in range(n):
+        X[k, k ^ (1 << b)] = weights[b]  # the kernel's weights are indexed by bit position
+    for phi, theta in zip(phases, angles, strict=True):
+        expected = scipy.linalg.expm(1j * theta * X) @ (np.exp(-1j * phi * energies) * expected)
+    split_sweeps(psi, energies, phases, angles, weights)
+    assert np.max(np.abs(psi - expected)) < 1e-13
+
+
+def test_anneal_warns_when_its_step_cap_stops_it_short():
+    J, h, _ = random_model(4, 6)
+    energies = tfim.diagonal_energies(J, h)
+    with pytest.warns(AnnealAccuracyWarning, match="estimated state error"):
+        res = anneal(energies, default_schedule(), 0.05, max_steps=200)
+    assert not res.converged and res.error_estimate > 1e-6 and res.steps <= 220

@@ -20,6 +20,8 @@ def sampler():
     return get_sampler("exact")
 
 
+# the kit runs the 20 µs standard anneal, which stops at the step cap and says so (AnnealAccuracyWarning)
+@pytest.mark.filterwarnings("ignore::qflow_exact.anneal.AnnealAccuracyWarning")
 def test_conformance_kit_passes(sampler):
     report = check_sampler(sampler)
     assert set(report) == set(ExactSampler.capabilities)
@@ -66,6 +68,28 @@ def test_ground_state_info_and_options(sampler):
     assert info["num_matvecs"] > 0 and info["state"].shape == (256,)
 
 
+def test_warm_start_through_the_sampler_skips_the_gap_unless_asked(sampler):
+    n = 10
+    bqm = small_test_bqm(n, seed=12)
+    mem = IsingMemory.from_bqm(bqm)
+    w = np.linalg.eigvalsh(tfim.hamiltonian(mem.J, mem.h, 0.6).toarray())
+    cold = sampler.run(bqm, GroundState(0.6), num_reads=10, seed=0, return_state=True).info["qflow"]["backend"]
+    assert cold["gap_computed"] and cold["gap"] == pytest.approx(w[1] - w[0], abs=1e-10)
+    nudged = bqm.copy()
+    nudged.add_linear(0, 1e-3)
+    mem2 = IsingMemory.from_bqm(nudged)
+    w2, U2 = np.linalg.eigh(tfim.hamiltonian(mem2.J, mem2.h, 0.6).toarray())
+    warm = sampler.run(nudged, GroundState(0.6), num_reads=10, seed=0, v0=cold["state"]).info["qflow"]["backend"]
+    assert not warm["gap_computed"] and warm["gap"] is None and len(warm["energies"]) == 1
+    assert warm["energy"] == pytest.approx(w2[0] + mem.offset, abs=1e-10)
+    assert np.allclose(warm["x_expectation"], tfim.x_expectations(U2[:, 0]), atol=1e-9)
+    assert warm["num_matvecs"] < cold["num_matvecs"] / 2
+    asked = sampler.run(nudged, GroundState(0.6), num_reads=10, seed=0, v0=cold["state"], gap=True)
+    info = asked.info["qflow"]["backend"]
+    assert info["gap_computed"] and info["gap"] == pytest.approx(w2[1] - w2[0], abs=1e-10)
+    assert info["num_matvecs"] > warm["num_matvecs"]
+
+
 def test_coherent_survival_channels_match_expm(sampler):
     bqm = small_test_bqm(5, seed=7)
     mem = IsingMemory.from_bqm(bqm)
@@ -101,7 +125,11 @@ def test_anneal_ends_near_the_classical_ground_state_for_a_slow_schedule(sampler
     ss = sampler.run(bqm, Anneal("standard", time_us=0.2), num_reads=100, seed=0)
     best = ss.record.sample[np.argmax(ss.record.probability)]
     assert bqm.energy(dict(zip(ss.variables, best, strict=True))) == min(bqm.energies(ss))
-    assert ss.info["qflow"]["backend"]["steps"] >= 100
+    info = ss.info["qflow"]["backend"]
+    assert info["steps"] >= 100 and info["converged"] and info["error_estimate"] <= 1e-6 == info["tol"]
+    coarse = sampler.run(bqm, Anneal("standard", time_us=0.2), num_reads=100, seed=0, steps=500, tol=1e-3)
+    info = coarse.info["qflow"]["backend"]  # 500 steps are far too few here, and info says so
+    assert info["steps"] >= 500 and not info["converged"] and info["error_estimate"] > 1e-3
 
 
 def test_bad_input_raises_documented_errors(sampler):
@@ -123,6 +151,9 @@ def test_bad_input_raises_documented_errors(sampler):
         sampler.run(bqm, GroundState(0.5), num_reads=1, seed=0, gamma_per_spin=[0.1, 0.2])
     with pytest.raises(InvalidInputError):
         sampler.run(bqm, GroundState(0.5), num_reads=1, seed=0, bogus=1)
+    for tol in ("1e-6", -1.0):
+        with pytest.raises(InvalidInputError, match="tol"):
+            sampler.run(bqm, Anneal("fast", time_us=0.001), num_reads=1, seed=0, tol=tol)
     nan = bqm.copy()
     nan.set_linear(0, float("nan"))
     with pytest.raises(InvalidInputError):

@@ -16,7 +16,9 @@ Backend options (``sampler.run(bqm, protocol, **options)``):
   start saves. Info then has ``gap_computed=False``, ``gap=None`` and ``energies`` = the levels computed.
 * ``average`` (bool, coherent Survival) — time-averaged populations over [0, time] instead of time ``time``.
 * ``eta`` (float, dephased Survival) — Ohmic bath coupling (default :data:`~qflow_exact.davies.DEFAULT_ETA`).
-* ``steps`` (int, Anneal) — CF4 steps instead of the default (:func:`~qflow_exact.anneal.default_steps`).
+* ``tol`` (float, Anneal) — target for the estimated error ‖ψ − ψ_exact‖ of the final state (default
+  :data:`~qflow_exact.anneal.DEFAULT_TOL` = 1e-6); ``steps`` (int, Anneal) — fix the number of S6 steps
+  instead. Info reports ``steps``, ``phase_per_step_rad``, ``error_estimate`` and ``converged``.
 * ``return_state`` (bool) — put the state vector in ``info["qflow"]["backend"]["state"]`` (a numpy array,
   not JSON).
 
@@ -41,7 +43,7 @@ from qflow_core.protocols import Anneal, Boltzmann, GroundState, Protocol, Survi
 from qflow_core.sampler import Sampler, attach_details, spin_sampleset
 from qflow_core.schedules import AnnealSchedule, default_schedule
 from qflow_exact import davies
-from qflow_exact.anneal import anneal
+from qflow_exact.anneal import DEFAULT_TOL, anneal
 from qflow_exact.krylov import evolve
 from qflow_exact.tfim import (
     GIBBS_MAX_SPINS,
@@ -108,8 +110,7 @@ class ExactSampler(Sampler):
         elif isinstance(protocol, GroundState):
             level, v0 = options.get("level", 0), options.get("v0")
             res = ground_state(J, h, gammas, level=level, v0=v0, offset=memory.offset)
-            want_gap = options.get("gap")
-            if want_gap if want_gap is not None else v0 is None:
+            if v0 is None if options.get("gap") is None else bool(options["gap"]):
                 res.energies  # noqa: B018 - completes a deferred gap (its products go into num_matvecs)
             state = res.state
             details.update(
@@ -128,15 +129,23 @@ class ExactSampler(Sampler):
         elif isinstance(protocol, Anneal):
             schedule = AnnealSchedule.from_table(protocol.schedule) if protocol.schedule else default_schedule()
             weights = None if options.get("gamma_per_spin") is None else gammas
-            res = anneal(
-                diagonal_energies(J, h), schedule, protocol.time_us, steps=options.get("steps"), driver_weights=weights
-            )
+            tol = options.get("tol", DEFAULT_TOL)
+            if isinstance(tol, bool) or not isinstance(tol, (int, float, np.floating, np.integer)):
+                raise InvalidInputError(f"the anneal option tol must be a positive number, got {tol!r}")
+            tol = float(tol)
+            steps = options.get("steps")
+            energies = diagonal_energies(J, h)
+            res = anneal(energies, schedule, protocol.time_us, steps=steps, driver_weights=weights, tol=tol)
             state = res.state
             probability = np.abs(state) ** 2
             details.update(
-                method="CF4 commutator-free Magnus integrator",
+                method="split-operator, Blanes-Moan S6 (4th order, exact X and Z flows)",
                 steps=res.steps,
                 phase_per_step_rad=res.phase_per_step,
+                error_estimate=res.error_estimate if np.isfinite(res.error_estimate) else None,
+                converged=res.converged,
+                tol=tol,
+                total_steps=res.total_steps,
                 num_matvecs=res.num_matvecs,
                 schedule="protocol table" if protocol.schedule else "qflow_core.schedules.default_schedule()",
             )

@@ -6,8 +6,9 @@ bit, and bit value 0 ↔ s_i = +1. Row k of :func:`basis_states` is basis index 
 * :func:`basis_states`, :func:`diagonal_energies` — all 2^n classical states and energies (chunked).
 * :func:`hamiltonian` — H as a scipy CSR matrix built with bit operations (for small n and interop);
   :class:`TFIMOperator` — the same H matrix-free (compiled kernel, no index arrays), used by the solvers.
-* :func:`ground_state` — Lanczos (ARPACK ``eigsh``) for the ground state or the k-th eigenstate, with warm
-  starts; :func:`x_expectations`, :func:`z_probabilities` — observables of a state vector.
+* :func:`ground_state` — Lanczos for the ground state or the k-th eigenstate, with warm starts (a lean
+  three-pass Lanczos, a stored-basis Lanczos for warm starts, ARPACK ``eigsh`` otherwise);
+  :func:`x_expectations`, :func:`z_probabilities` — observables of a state vector.
 * :func:`gibbs` — the dense quantum Gibbs state exp(−βH)/Z for n ≤ 12 (z populations, Kubo–Mori covariances).
 
 >>> import numpy as np
@@ -26,6 +27,8 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+from scipy.linalg import eigh_tridiagonal
+from scipy.linalg.blas import daxpy, ddot, dnrm2, dscal
 from scipy.sparse.linalg import LinearOperator, eigsh
 from threadpoolctl import threadpool_limits
 
@@ -220,8 +223,9 @@ class EigenResult:
     ``energies`` (the lowest level + 2 eigenvalues, ascending), ``num_matvecs`` (H·v products spent).
 
     After a warm start (``v0``) only the requested eigenpair is computed; ``gap`` and ``energies`` are then
-    computed on first access by a second Lanczos run started from ``state`` (its products are added to
-    ``num_matvecs``), so equilibrium-propagation loops that only need ``state`` pay for nothing else.
+    computed on first access by a second Lanczos run (for level 0: the lowest eigenvalue on the orthogonal
+    complement of ``state``; its products are added to ``num_matvecs``), so equilibrium-propagation loops
+    that only need ``state`` pay for nothing else.
     ``has_gap`` says whether the gap is already known and ``known_energies`` returns the eigenvalues computed
     so far, both without triggering that second run.
     """
@@ -276,11 +280,14 @@ def ground_state(
 ) -> EigenResult:
     """Eigenstate number ``level`` (0 = ground state) of H(Γ) by Lanczos; dense ``eigh`` for n ≤ 6.
 
-    Lanczos is ARPACK (``scipy.sparse.linalg.eigsh``, ``which="SA"``) on the matrix-free
-    :class:`TFIMOperator`, BLAS limited to one thread. Without ``v0`` it computes the lowest level + 2
-    eigenpairs at once. ``v0`` warm-starts Lanczos (e.g. the ground state of a slightly different
-    Hamiltonian, as in equilibrium propagation); then only levels 0…level are computed and ``gap`` is
-    deferred (see :class:`EigenResult`). ``tol=0`` asks ARPACK for machine precision.
+    All solvers run on the matrix-free :class:`TFIMOperator` with BLAS limited to one thread. Without ``v0``
+    the lowest level + 2 eigenvalues are computed: for ``level=0`` and n ≥ ``LEAN_MIN_SPINS`` by the lean
+    three-pass Lanczos (:func:`_lean_ground_state`, 2–3× faster than ARPACK at n = 16–20), otherwise by ARPACK
+    (``scipy.sparse.linalg.eigsh``, ``which="SA"``). ``v0`` warm-starts Lanczos (e.g. the ground state of a
+    slightly different Hamiltonian, as in equilibrium propagation): only levels 0…level are computed — for
+    ``level=0`` and n ≤ ``WARM_MAX_SPINS`` by a stored-basis Lanczos that stops as soon as it has converged,
+    else by ARPACK — and ``gap`` is deferred (see :class:`EigenResult`). Every path converges to a residual
+    ≤ max(tol, 1e-14)·‖H‖ (ARPACK: ``tol=0`` = machine precision); energies agree to ~1e-13.
 
     Degeneracies: with all Γ_i = 0, H is diagonal and the result is exact without Lanczos; for ``level=0``
     the state is the equal-weight superposition of all minimum-energy basis states (so Born samples are
@@ -306,15 +313,28 @@ def ground_state(
         w, U = np.linalg.eigh(hamiltonian(J, h, g, offset=offset).toarray())
         return EigenResult(w[level], _real_normalised(U[:, level]), level, 0, energies=w[:k])
     if v0 is None:
+        lean = _lean_ground_state(d, g, tol) if level == 0 and n >= LEAN_MIN_SPINS else None
+        if lean is not None:
+            energies, state, matvecs = lean
+            return EigenResult(energies[0], state, 0, matvecs, energies=energies)
         w, U, matvecs = _lanczos(d, g, k, None, tol)
         return EigenResult(w[level], U[:, level], level, matvecs, energies=w)
     v0 = np.asarray(v0)
     if v0.shape != d.shape:
         raise InvalidInputError(f"v0 must have shape {d.shape}, got {v0.shape}")
-    w, U, matvecs = _lanczos(d, g, level + 1, _real_normalised(v0), tol)
-    state = U[:, level]
+    tried = TFIMOperator(d, g)  # counts the products of a warm Lanczos attempt that falls back to ARPACK
+    warm = _warm_lanczos(tried, _real_normalised(v0), tol) if level == 0 and n <= WARM_MAX_SPINS else None
+    if warm is not None:
+        w, state, matvecs = warm
+    else:
+        w, U, matvecs = _lanczos(d, g, level + 1, _real_normalised(v0), tol)
+        state, matvecs = U[:, level], matvecs + tried.num_matvecs
 
     def complete() -> tuple[np.ndarray, int]:
+        if level == 0:
+            excited = _lowest_orthogonal(TFIMOperator(d, g), state, tol)
+            if excited is not None:
+                return np.array([w[0], excited[0]]), excited[1]
         w_all, _, extra = _lanczos(d, g, k, state, tol)
         return w_all, extra
 
@@ -329,6 +349,124 @@ def _lanczos(d: np.ndarray, g: np.ndarray, k: int, v0: np.ndarray | None, tol: f
     U = U[:, order]
     U /= np.linalg.norm(U, axis=0)
     return w[order], U, op.num_matvecs
+
+
+#: Lean Lanczos stops when the residual bound β_m·|s_m| of its lowest Ritz pair is below this × ‖H‖ (Gershgorin).
+LEAN_RESIDUAL = 1e-14
+#: From this n on, cold ground states use the lean Lanczos (below it ARPACK is as fast and needs fewer H·v).
+LEAN_MIN_SPINS = 14
+_LEAN_MAX_STEPS = 1000
+
+
+def _lean_ground_state(d: np.ndarray, g: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray, int] | None:
+    """(E0, E1), ground state and H·v count by unrestarted, non-reorthogonalised Lanczos; None → use ARPACK.
+
+    Three passes of a three-term recurrence from a fixed random start (four vectors in memory, no basis):
+    (1) until the lowest Ritz pair's residual bound is ≤ ``LEAN_RESIDUAL``·‖H‖; (2) the same recurrence
+    again, accumulating the Ritz vector (exactly reproducible: same operations in the same order); (3) a
+    Lanczos run projected onto the orthogonal complement of the ground state, whose lowest Ritz value is E1.
+    Loss of orthogonality only makes copies ("ghosts") of converged Ritz values, which never move the lowest
+    one. Compared with ARPACK (implicit restarts, full reorthogonalisation against up to 20 basis vectors) it
+    needs ~1.5× the products but no orthogonalisation work: 2–3× faster at n = 16–20, energies equal to
+    ~1e-13 (tests compare both with dense diagonalization).
+    """
+    op = TFIMOperator(d, g)
+    lo, hi = op.spectral_bounds()
+    residual = max(tol, LEAN_RESIDUAL) * max(abs(lo), abs(hi), 1e-300)
+    start = np.random.default_rng(0).standard_normal(d.size)
+    with threadpool_limits(limits=1, user_api="blas"):
+        first = _plain_lanczos(op, start, residual)
+        if first is None:
+            return None
+        energy, coefficients = first
+        state = _plain_lanczos(op, start, residual, ritz=coefficients)
+        state /= np.linalg.norm(state)
+        excited = _lowest_orthogonal(op, state, tol, start=start)
+    if excited is None:
+        return None
+    return np.array([energy, excited[0]]), state, op.num_matvecs
+
+
+#: Up to this n, warm starts of the ground state use Lanczos with a stored, fully reorthogonalised basis.
+WARM_MAX_SPINS = 16
+_WARM_MAX_STEPS = 80
+
+
+def _warm_lanczos(op: TFIMOperator, v0: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray, int] | None:
+    """([E0], ground state, H·v count) by Lanczos from a good start ``v0``, or None after ``_WARM_MAX_STEPS``.
+
+    The basis is kept (≤ 81 vectors, n ≤ ``WARM_MAX_SPINS``) and reorthogonalised twice per step, so the Ritz
+    vector comes without a second pass and the run stops at the first step whose residual bound is ≤
+    ``LEAN_RESIDUAL``·‖H‖ — about 20 % fewer products than ARPACK, whose first cycle alone takes 20.
+    """
+    lo, hi = op.spectral_bounds()
+    residual = max(tol, LEAN_RESIDUAL) * max(abs(lo), abs(hi), 1e-300)
+    steps = min(_WARM_MAX_STEPS, v0.size - 1)
+    basis = np.empty((steps + 1, v0.size))
+    basis[0] = v0
+    alphas, betas, w = np.zeros(steps), np.zeros(steps), np.empty(v0.size)
+    with threadpool_limits(limits=1, user_api="blas"):
+        for j in range(steps):
+            op.apply(basis[j], out=w)
+            alphas[j] = ddot(basis[j], w)
+            for _ in range(2):  # classical Gram–Schmidt twice against the whole basis
+                w -= basis[: j + 1].T @ (basis[: j + 1] @ w)
+            betas[j] = dnrm2(w)
+            theta, vec = eigh_tridiagonal(alphas[: j + 1], betas[:j], select="i", select_range=(0, 0))
+            if betas[j] * abs(vec[-1, 0]) <= residual or betas[j] == 0:
+                state = vec[:, 0] @ basis[: j + 1]
+                return theta[:1], state / np.linalg.norm(state), op.num_matvecs
+            basis[j + 1] = w / betas[j]
+    return None
+
+
+def _lowest_orthogonal(op: TFIMOperator, state: np.ndarray, tol: float, start: np.ndarray | None = None):
+    """(lowest eigenvalue of H on the orthogonal complement of ``state``, H·v count) or None (no convergence)."""
+    lo, hi = op.spectral_bounds()
+    residual = max(tol, LEAN_RESIDUAL) * max(abs(lo), abs(hi), 1e-300)
+    before = op.num_matvecs
+    start = np.random.default_rng(1).standard_normal(state.size) if start is None else start
+    with threadpool_limits(limits=1, user_api="blas"):
+        found = _plain_lanczos(op, start, residual, deflate=state)
+    return None if found is None else (found[0], op.num_matvecs - before)
+
+
+def _plain_lanczos(op, start, residual, *, deflate=None, ritz=None):
+    """Three-term Lanczos for the lowest eigenvalue. Without ``ritz``: (θ₀, its eigenvector of T) once the residual
+    bound is ≤ ``residual`` (None if it never is). With ``ritz`` (that eigenvector): Σ_j ritz_j v_j.
+    ``deflate`` (unit vector): work in its orthogonal complement."""
+    v = start / np.linalg.norm(start)
+    if deflate is not None:
+        v = daxpy(deflate, v, a=-ddot(deflate, v))
+        v /= dnrm2(v)
+    v_prev, w = np.zeros_like(v), np.empty_like(v)
+    steps = _LEAN_MAX_STEPS if ritz is None else ritz.size
+    steps = min(steps, v.size)
+    alphas, betas = np.zeros(steps), np.zeros(steps)
+    out = None if ritz is None else ritz[0] * v
+    for j in range(steps):
+        op.apply(v, out=w)
+        alphas[j] = ddot(v, w)
+        daxpy(v, w, a=-alphas[j])
+        if j:
+            daxpy(v_prev, w, a=-betas[j - 1])
+        if deflate is not None:
+            daxpy(deflate, w, a=-ddot(deflate, w))
+        betas[j] = dnrm2(w)
+        if out is not None:
+            if j + 1 == steps:
+                return out
+        elif j >= 2 and (j % 4 == 0 or j + 1 == steps or betas[j] == 0):
+            theta, vec = eigh_tridiagonal(alphas[: j + 1], betas[:j], select="i", select_range=(0, 0))
+            if betas[j] * abs(vec[-1, 0]) <= residual:
+                return float(theta[0]), vec[:, 0]
+        if betas[j] == 0:
+            return None
+        v_prev, v, w = v, w, v_prev
+        dscal(1.0 / betas[j], v)
+        if out is not None:
+            daxpy(v, out, a=ritz[j + 1])
+    return None
 
 
 def _real_normalised(v: np.ndarray) -> np.ndarray:
