@@ -8,8 +8,8 @@ from dwave.cloud.exceptions import RequestTimeout
 from dwave.system import ReverseBatchStatesComposite
 from dwave.system.testing import MockDWaveSampler
 from qflow_dwave import DWaveMock
-from qflow_dwave.mock import ThermalSubstitute
 from qflow_dwave.solver_rules import check_call, max_reads_per_call, run_duration_us
+from qflow_dwave.testing import RecordingSubstitute
 
 from qflow_core import IsingMemory
 from qflow_core.errors import BackendError, InvalidInputError, UnsupportedProtocolError
@@ -17,21 +17,6 @@ from qflow_core.protocols import Anneal, Survival
 from qflow_core.rules import Hebbian, MeasuredFlowHebbian, measure_channels
 from qflow_core.sampler import MAX_SEED, child_seed
 from qflow_core.testing import small_test_bqm
-
-
-class Recording(ThermalSubstitute):
-    """The thermal substitute, remembering the (programmed BQM, keyword arguments) of every solver call."""
-
-    def __init__(self, fail_on=(), **kwargs):
-        super().__init__(**kwargs)
-        self.calls = []
-        self.fail_on = set(fail_on)
-
-    def sample(self, bqm, **kwargs):
-        self.calls.append((bqm.copy(), dict(kwargs)))
-        if len(self.calls) in self.fail_on:
-            raise RequestTimeout("API request timed out")
-        return super().sample(bqm, **kwargs)
 
 
 @pytest.fixture
@@ -69,7 +54,7 @@ def random_states(count, n, seed):
 
 
 def test_survival_batch_goes_through_reverse_batch_states_composite(composite_calls):
-    substitute = Recording()
+    substitute = RecordingSubstitute()
     sampler = DWaveMock(substitute_sampler=substitute)
     bqm = dense_bqm(10, 0)
     states = random_states(3, 10, 1)
@@ -132,7 +117,7 @@ def test_batch_results_equal_individual_runs_with_child_seeds(composite_calls):
 
 
 def test_binary_bqm_and_reads_split_over_calls(composite_calls):
-    substitute = Recording()
+    substitute = RecordingSubstitute()
     sampler = DWaveMock(substitute_sampler=substitute)
     spin = small_test_bqm(4, seed=3)
     bqm = spin.change_vartype("BINARY", inplace=False)
@@ -187,7 +172,7 @@ def test_other_protocol_lists_run_one_by_one(composite_calls):
     ],
 )
 def test_batch_validation_matches_single_runs(protocols, options, error, match):
-    substitute = Recording()
+    substitute = RecordingSubstitute()
     sampler = DWaveMock(substitute_sampler=substitute)
     with pytest.raises(error, match=match):
         sampler.run_many(small_test_bqm(4), protocols, num_reads=10, seed=0, **options)
@@ -195,7 +180,7 @@ def test_batch_validation_matches_single_runs(protocols, options, error, match):
 
 
 def test_batch_failure_keeps_the_states_already_measured():
-    substitute = Recording(fail_on={2, 3})
+    substitute = RecordingSubstitute(fail_on={2, 3})
     sampler = DWaveMock(substitute_sampler=substitute, max_retries=1, retry_backoff_s=0.0)
     bqm = small_test_bqm(4, seed=1)
     with pytest.raises(BackendError, match=r"solver call 2 of 3 \(initial state 2 of 3\) failed after 2") as caught:
@@ -244,7 +229,7 @@ def test_run_duration_formula_and_read_cap():
 
 
 def test_reads_are_split_to_respect_the_run_duration_limit():
-    substitute = Recording(num_sweeps=2)
+    substitute = RecordingSubstitute(num_sweeps=2)
     sampler = DWaveMock(substitute_sampler=substitute)
     options = {"num_spin_reversal_transforms": 0, "qpu_parameters": {"readout_thermalization": 2000.0}}
     ss = sampler.run(small_test_bqm(), Anneal("standard", time_us=2000.0), num_reads=10000, seed=0, **options)
@@ -255,7 +240,7 @@ def test_reads_are_split_to_respect_the_run_duration_limit():
 
 
 def test_a_single_read_over_the_duration_limit_is_rejected():
-    substitute = Recording()
+    substitute = RecordingSubstitute()
     sampler = DWaveMock(substitute_sampler=substitute)
     sampler.child.properties["problem_run_duration_range"] = [0.0, 1500.0]
     with pytest.raises(InvalidInputError, match="problem_run_duration_range"):
@@ -270,7 +255,7 @@ def test_a_single_read_over_the_duration_limit_is_rejected():
 
 
 def test_fewer_reads_than_gauges_uses_one_gauge_per_read():
-    substitute = Recording(num_sweeps=2)
+    substitute = RecordingSubstitute(num_sweeps=2)
     ss = DWaveMock(substitute_sampler=substitute).run(small_test_bqm(), Anneal(), num_reads=3, seed=0)
     assert [kw["num_reads"] for _, kw in substitute.calls] == [1, 1, 1]
     assert ss.info["qflow"]["backend"]["num_spin_reversal_transforms"] == 3

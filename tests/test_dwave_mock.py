@@ -5,29 +5,15 @@ import numpy as np
 import pytest
 from dwave.cloud.exceptions import RequestTimeout
 from qflow_dwave import DWaveMock
-from qflow_dwave.mock import DEFAULT_MOCK_BETA, ThermalSubstitute
+from qflow_dwave.mock import DEFAULT_MOCK_BETA
 from qflow_dwave.physics import reverse_schedule, turning_point
+from qflow_dwave.testing import RecordingSubstitute
 
 from qflow_core.errors import BackendError, InvalidInputError
 from qflow_core.protocols import Anneal, Boltzmann, GroundState, Survival
 from qflow_core.registry import get_sampler
 from qflow_core.schedules import default_schedule
 from qflow_core.testing import check_sampler, small_test_bqm
-
-
-class Recording(ThermalSubstitute):
-    """The thermal substitute, remembering every (programmed BQM, keyword arguments) the mock QPU received."""
-
-    def __init__(self, fail_on=(), **kwargs):
-        super().__init__(**kwargs)
-        self.calls = []
-        self.fail_on = set(fail_on)
-
-    def sample(self, bqm, **kwargs):
-        self.calls.append((bqm.copy(), dict(kwargs)))
-        if len(self.calls) in self.fail_on:
-            raise RequestTimeout("API request timed out")
-        return super().sample(bqm, **kwargs)
 
 
 class Echo(dimod.Sampler):
@@ -42,7 +28,7 @@ class Echo(dimod.Sampler):
 
 
 def recording_mock(**kwargs):
-    substitute = Recording(**{k: kwargs.pop(k) for k in ("fail_on", "num_sweeps") if k in kwargs})
+    substitute = RecordingSubstitute(**{k: kwargs.pop(k) for k in ("fail_on", "num_sweeps") if k in kwargs})
     return DWaveMock(substitute_sampler=substitute, **kwargs), substitute
 
 
