@@ -50,6 +50,7 @@ the calls already measured.
 
 from __future__ import annotations
 
+import abc
 import math
 import time
 import warnings
@@ -119,8 +120,9 @@ class QPUSampler(Sampler):
             self._child = self._connect()
         return self._child
 
+    @abc.abstractmethod
     def _connect(self) -> Any:
-        raise NotImplementedError
+        """Build the structured Ocean sampler (``DWaveSampler`` or the mock)."""
 
     def _before_call(self, seed: int) -> None:
         """Hook run before each solver call with that call's seed (the mock seeds its substitute)."""
