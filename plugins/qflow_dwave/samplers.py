@@ -62,7 +62,7 @@ import numpy as np
 
 from qflow_core.errors import InvalidInputError
 from qflow_core.protocols import Anneal, Boltzmann, GroundState, Protocol, Survival, as_protocol
-from qflow_core.sampler import MAX_SEED, Sampler, attach_details, child_seed, resolve_seed, spin_sampleset
+from qflow_core.sampler import Sampler, attach_details, child_seed, resolve_seed, spin_sampleset
 from qflow_core.schedules import AnnealSchedule, default_schedule
 from qflow_core.transforms import LinearToAncilla
 from qflow_dwave._ocean import ocean
@@ -286,7 +286,7 @@ class QPUSampler(Sampler):
     ) -> dimod.SampleSet:
         chain_strength = opts.chain_strength or self._default_chain_strength(bqm)
         max_scale = self._range_scale(bqm, chain_strength)
-        pilot_seed, main_seed = (int(s) for s in np.random.SeedSequence(seed).generate_state(2) % MAX_SEED)
+        pilot_seed, main_seed = child_seed(seed, 0), child_seed(seed, 1)
         notes: dict[str, Any] = {"beta_requested": protocol.beta, "max_energy_scale": max_scale}
         scale = max_scale
         if opts.rescale:
@@ -497,7 +497,7 @@ class _SolverCalls:
 
     def seeds(self, seed: int) -> list[int]:
         """One seed per call of a run seeded ``seed``."""
-        return [int(s) for s in np.random.SeedSequence(seed).generate_state(len(self.reads_per_call)) % MAX_SEED]
+        return [child_seed(seed, i) for i in range(len(self.reads_per_call))]
 
     def call(self, reads: int, seed: int, qpu: Mapping[str, Any], *, what: str) -> dimod.SampleSet:
         """One solver call of ``reads`` reads, retried on transient failures; embeds on the first call."""
