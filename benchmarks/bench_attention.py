@@ -14,8 +14,8 @@ import time
 
 import numpy as np
 
-from qflow_core.attention import OneHotAttention
 from qflow_core.experiments.compare import builtin_instance, compare
+from qflow_core.models.attention import OneHotAttention
 from qflow_core.registry import get_sampler
 
 

@@ -21,9 +21,9 @@ from dwave.system import EmbeddingComposite
 from qflow_dwave import DWaveMock
 from qflow_dwave.mock import ThermalSubstitute, build_mock
 
+from qflow_core.learning.rules import Hebbian
 from qflow_core.protocols import Anneal, Survival
-from qflow_core.rules import Hebbian
-from qflow_core.sampler import child_seed
+from qflow_core.seeding import child_seed
 
 
 def one_hot_bqm(m: int = 8, seed: int = 0) -> dimod.BinaryQuadraticModel:

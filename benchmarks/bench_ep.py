@@ -25,8 +25,8 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np
 
 from qflow_core import get_sampler
-from qflow_core.ep import QuantumEP, extrapolated_start
-from qflow_core.network import SupervisedTask, TransverseIsingNetwork
+from qflow_core.learning.ep import QuantumEP, extrapolated_start
+from qflow_core.models.network import SupervisedTask, TransverseIsingNetwork
 
 N, STEPS, LR, NUDGE, GAMMA = 12, 5, 0.2, 0.01, 0.8
 

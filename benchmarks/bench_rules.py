@@ -16,7 +16,7 @@ import time
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from qflow_core.rules import Hebbian, LorentzianHebbian, MinimumProbabilityFlow, SoftmaxHebbian
+from qflow_core.learning.rules import Hebbian, LorentzianHebbian, MinimumProbabilityFlow, SoftmaxHebbian
 
 N, P = 1000, 100
 GOAL = 3.0

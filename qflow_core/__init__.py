@@ -17,7 +17,7 @@ from qflow_core.errors import (
     QflowError,
     UnsupportedProtocolError,
 )
-from qflow_core.memory import IsingMemory, Memory, OneHotAttention, TransverseIsingNetwork
+from qflow_core.models import IsingMemory, Memory, OneHotAttention, TransverseIsingNetwork
 from qflow_core.protocols import Anneal, Boltzmann, GroundState, Survival, parse_protocol
 from qflow_core.registry import get_sampler, list_plugins
 from qflow_core.sampler import Sampler

@@ -35,21 +35,25 @@ class InvalidInputError(QflowError, ValueError):
 class UnsupportedProtocolError(QflowError):
     """A sampler was asked for a physical protocol it does not implement.
 
-    The message names the installed samplers that do support the protocol (``supporters``).
+    When raised through the registry (:func:`qflow_core.registry.check_support`, which every experiment calls
+    before it runs anything) the message names the installed samplers that do support the protocol
+    (``supporters``); a sampler's own :meth:`~qflow_core.sampler.Sampler.run` does not consult the registry and
+    points to ``qflow plugins`` instead.
     """
 
     def __init__(
-        self, sampler: str, protocol: object, supporters: Iterable[str] = (), *, reason: str | None = None
+        self, sampler: str, protocol: object, supporters: Iterable[str] | None = None, *, reason: str | None = None
     ) -> None:
         self.sampler = sampler
         self.protocol = protocol
-        self.supporters = sorted(set(supporters))
+        self.supporters = None if supporters is None else sorted(set(supporters))
         self.reason = reason
-        where = (
-            "installed samplers that support it: " + ", ".join(self.supporters)
-            if self.supporters
-            else "no installed sampler supports it"
-        )
+        if self.supporters is None:
+            where = "`qflow plugins` lists the samplers that support each protocol"
+        elif self.supporters:
+            where = "installed samplers that support it: " + ", ".join(self.supporters)
+        else:
+            where = "no installed sampler supports it"
         why = f" ({reason})" if reason else ""
         super().__init__(f"sampler {sampler!r} does not support {protocol}{why}; {where}")
 

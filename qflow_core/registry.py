@@ -20,7 +20,7 @@ from typing import Any
 import pluggy
 
 from qflow_core import hookspecs
-from qflow_core.errors import InvalidInputError
+from qflow_core.errors import InvalidInputError, UnsupportedProtocolError
 from qflow_core.protocols import Protocol, as_protocol
 from qflow_core.sampler import Sampler
 
@@ -29,9 +29,11 @@ __all__ = [
     "Registry",
     "SamplerInfo",
     "available_samplers",
+    "check_support",
     "default_registry",
     "get_sampler",
     "list_plugins",
+    "resolve_sampler",
     "samplers_supporting",
 ]
 
@@ -206,6 +208,21 @@ def get_sampler(name: str, **config: Any) -> Sampler:
     return default_registry().get(name, **config)
 
 
+def resolve_sampler(sampler: Sampler | str | None, *, purpose: str = "this experiment runs on a sampler") -> Sampler:
+    """A Sampler instance from a Sampler or an installed sampler's name.
+
+    >>> resolve_sampler("sa").name
+    'sa'
+    """
+    if isinstance(sampler, Sampler):
+        return sampler
+    if isinstance(sampler, str):
+        return get_sampler(sampler)
+    if sampler is None:
+        raise InvalidInputError(f"{purpose}: pass sampler=... (an installed sampler's name like 'sa', or a Sampler)")
+    raise InvalidInputError(f"sampler must be a qflow Sampler or an installed sampler's name, got {sampler!r}")
+
+
 def list_plugins() -> list[PluginInfo]:
     """Every discovered plugin with its samplers and their capabilities, or its load error."""
     return default_registry().plugins()
@@ -219,3 +236,18 @@ def available_samplers() -> list[str]:
 def samplers_supporting(protocol: Protocol | str) -> list[str]:
     """Names of installed samplers that declare support for ``protocol``."""
     return default_registry().supporting(protocol)
+
+
+def check_support(sampler: Sampler, protocol: Protocol | str) -> str:
+    """The fidelity with which ``sampler`` runs ``protocol``; else UnsupportedProtocolError naming who does.
+
+    >>> check_support(get_sampler("sa"), "anneal:kind=standard")
+    'native'
+    """
+    protocol = as_protocol(protocol)
+    fidelity = sampler.supports(protocol)
+    if fidelity is None:
+        raise UnsupportedProtocolError(
+            sampler.name, protocol, samplers_supporting(protocol), reason=sampler.unsupported_reason(protocol)
+        )
+    return fidelity

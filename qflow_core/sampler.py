@@ -37,12 +37,10 @@ import numpy as np
 
 from qflow_core.errors import InvalidInputError, UnsupportedProtocolError
 from qflow_core.protocols import CAPABILITIES, FIDELITIES, Fidelity, Protocol, Survival, as_protocol
+from qflow_core.seeding import child_seeds, resolve_seed
 from qflow_core.validation import positive_int
 
-__all__ = ["MAX_SEED", "Sampler", "attach_details", "resolve_seed", "spin_sampleset", "validate_bqm"]
-
-#: Seeds are integers in [0, MAX_SEED); the bound is what dwave-samplers accepts.
-MAX_SEED = 2**31
+__all__ = ["Sampler", "attach_details", "spin_sampleset", "validate_bqm"]
 
 
 class CheckedRun(NamedTuple):
@@ -136,10 +134,10 @@ class Sampler(dimod.Sampler, abc.ABC):
         default runs them one by one; backends with a batch mechanism (e.g. reverse annealing from many
         initial states) override it and must return the same list, in order.
         """
-        base = resolve_seed(seed)
+        seeds = child_seeds(resolve_seed(seed), len(protocols))
         return [
-            self.run(bqm, protocol, num_reads=num_reads, seed=child_seed(base, i), **backend_options)
-            for i, protocol in enumerate(protocols)
+            self.run(bqm, protocol, num_reads=num_reads, seed=child, **backend_options)
+            for protocol, child in zip(protocols, seeds, strict=True)
         ]
 
     def _checked(self, bqm: dimod.BinaryQuadraticModel, protocol: Protocol | str, num_reads: int) -> CheckedRun:
@@ -151,11 +149,7 @@ class Sampler(dimod.Sampler, abc.ABC):
         bqm = validate_bqm(bqm)
         fidelity = self.supports(protocol)
         if fidelity is None:
-            from qflow_core.registry import samplers_supporting
-
-            raise UnsupportedProtocolError(
-                self.name, protocol, samplers_supporting(protocol), reason=self.unsupported_reason(protocol)
-            )
+            raise UnsupportedProtocolError(self.name, protocol, reason=self.unsupported_reason(protocol))
         num_reads = positive_int("num_reads", num_reads)
         if isinstance(protocol, Survival) and len(protocol.state) != bqm.num_variables:
             raise InvalidInputError(
@@ -236,24 +230,6 @@ def validate_bqm(bqm: Any) -> dimod.BinaryQuadraticModel:
         if not np.all(np.isfinite(values)):
             raise InvalidInputError(f"the BQM has NaN or infinite {what}; every bias must be a finite number")
     return bqm
-
-
-def resolve_seed(seed: int | None) -> int:
-    """Validate a user seed, or draw a fresh one (recorded in the results so the run can be repeated)."""
-    if seed is None:
-        return int(np.random.SeedSequence().generate_state(1, dtype=np.uint32)[0] % MAX_SEED)
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed < MAX_SEED:
-        raise InvalidInputError(f"seed must be an integer in [0, 2**31), got {seed!r}")
-    return int(seed)
-
-
-def child_seed(seed: int, index: int) -> int:
-    """Deterministic, well-mixed seed of the ``index``-th run of a batch started with ``seed``.
-
-    >>> child_seed(7, 0) == child_seed(7, 0) != child_seed(7, 1)
-    True
-    """
-    return int(np.random.SeedSequence([seed, index]).generate_state(1, dtype=np.uint32)[0] % MAX_SEED)
 
 
 def spin_sampleset(

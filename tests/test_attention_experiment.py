@@ -8,12 +8,12 @@ from typing import ClassVar
 import numpy as np
 import pytest
 
-from qflow_core.attention import FrozenSamplerWarning, OneHotAttention
 from qflow_core.cli import main
 from qflow_core.errors import BackendError
 from qflow_core.experiments import AttentionResult, attention_map, compare
 from qflow_core.experiments.compare import builtin_instance, run_seed
 from qflow_core.fitting import lorentzian_log_probabilities
+from qflow_core.models.attention import FrozenSamplerWarning, OneHotAttention
 from qflow_core.protocols import parse_protocol
 from qflow_core.registry import available_samplers, get_sampler
 from qflow_core.sampler import Sampler, spin_sampleset
@@ -125,7 +125,7 @@ def test_same_seed_same_result():
 
 def test_attention_map_rejects_other_memories():
     from qflow_core.errors import InvalidInputError
-    from qflow_core.memory import IsingMemory
+    from qflow_core.models.memory import IsingMemory
 
     with pytest.raises(InvalidInputError, match="OneHotAttention"):
         attention_map(IsingMemory([[0, 1.0], [1.0, 0]]), "sa", "boltzmann:beta=1", num_reads=10, seed=0)

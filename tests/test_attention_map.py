@@ -9,9 +9,9 @@ import dimod
 import numpy as np
 import pytest
 
-import qflow_core.memory
-from qflow_core.attention import FREEZE_THRESHOLD, FrozenSamplerWarning, OneHotAttention
+import qflow_core.models.memory
 from qflow_core.errors import InvalidInputError
+from qflow_core.models.attention import FREEZE_THRESHOLD, FrozenSamplerWarning, OneHotAttention
 from qflow_core.protocols import Boltzmann
 from qflow_core.registry import available_samplers, get_sampler
 
@@ -29,8 +29,8 @@ def qubo_energy_direct(bits: np.ndarray, a: np.ndarray, penalty: float) -> np.nd
     return -bits @ a + penalty * (bits.sum(axis=1) - 1) ** 2
 
 
-def test_public_name_is_reexported_from_memory():
-    assert qflow_core.memory.OneHotAttention is OneHotAttention
+def test_public_name_is_exported_from_the_package_faces():
+    assert qflow_core.OneHotAttention is qflow_core.models.OneHotAttention is OneHotAttention
 
 
 def test_a19_qubo_coefficients():

@@ -14,7 +14,7 @@ from qflow_core.errors import (
     format_bytes,
 )
 from qflow_core.protocols import Survival
-from qflow_core.registry import samplers_supporting
+from qflow_core.registry import check_support, samplers_supporting
 
 
 def test_invalid_input_nan_bias():
@@ -29,16 +29,22 @@ def test_invalid_input_is_a_value_error():
 
 
 def test_unsupported_protocol_names_supporting_samplers():
-    bqm = IsingMemory([[0, 1.0], [1.0, 0]]).to_bqm()
     with pytest.raises(UnsupportedProtocolError) as info:
-        get_sampler("enum").run(bqm, GroundState(0.5), num_reads=10)
+        check_support(get_sampler("enum"), GroundState(0.5))
     assert "sampler 'enum' does not support ground_state:gamma=0.5" in str(info.value)
     assert "sa" in info.value.supporters and "enum" not in info.value.supporters
     assert str(info.value).endswith(", ".join(info.value.supporters))
     coherent = Survival((1, 1), gamma=0.1, time=1.0)
     with pytest.raises(UnsupportedProtocolError) as info:
-        get_sampler("sa").run(bqm, coherent, num_reads=10)
+        check_support(get_sampler("sa"), coherent)
     assert info.value.supporters == samplers_supporting(coherent)
+
+
+def test_a_sampler_run_alone_refuses_without_consulting_the_registry():
+    bqm = IsingMemory([[0, 1.0], [1.0, 0]]).to_bqm()
+    with pytest.raises(UnsupportedProtocolError, match="qflow plugins") as info:
+        get_sampler("enum").run(bqm, GroundState(0.5), num_reads=10)
+    assert info.value.supporters is None
 
 
 def test_unsupported_protocol_message_when_nobody_supports_it():

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from qflow_core.errors import InvalidInputError
-from qflow_core.memory import IsingMemory
+from qflow_core.models.memory import IsingMemory
 
 
 def instance_i1() -> IsingMemory:

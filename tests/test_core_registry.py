@@ -97,7 +97,7 @@ def test_in_process_registration_and_duplicate_names():
 
 def test_run_many_equals_individual_runs_with_child_seeds():
     from qflow_core.protocols import Survival
-    from qflow_core.sampler import child_seed
+    from qflow_core.seeding import child_seed
 
     sampler = get_sampler("sa")
     bqm = IsingMemory([[0, 1.0, 0.5], [1.0, 0, -0.3], [0.5, -0.3, 0]]).to_bqm()

@@ -13,9 +13,9 @@ from qflow_dwave.testing import RecordingSubstitute
 
 from qflow_core import IsingMemory
 from qflow_core.errors import BackendError, InvalidInputError, UnsupportedProtocolError
+from qflow_core.learning.rules import Hebbian, MeasuredFlowHebbian, measure_channels
 from qflow_core.protocols import Anneal, Survival
-from qflow_core.rules import Hebbian, MeasuredFlowHebbian, measure_channels
-from qflow_core.sampler import MAX_SEED, child_seed
+from qflow_core.seeding import MAX_SEED, child_seed
 from qflow_core.testing import small_test_bqm
 
 

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from qflow_core import get_sampler
-from qflow_core.ep import QuantumEP, QuantumThermalBiasWarning, ThermalEP
 from qflow_core.errors import InvalidInputError
-from qflow_core.network import PauliObservable, SupervisedTask, TransverseIsingNetwork
+from qflow_core.learning.ep import QuantumEP, QuantumThermalBiasWarning, ThermalEP
+from qflow_core.models.network import PauliObservable, SupervisedTask, TransverseIsingNetwork
 from qflow_core.protocols import Boltzmann
 from qflow_core.sampler import Sampler, spin_sampleset
 
@@ -197,7 +197,7 @@ class QuantumGibbsDevice(Sampler):
     def _run(self, bqm, protocol, *, num_reads, seed, **options):
         from qflow_exact import tfim
 
-        from qflow_core.memory import IsingMemory
+        from qflow_core.models.memory import IsingMemory
 
         memory = IsingMemory.from_bqm(bqm)
         p = tfim.gibbs(memory.J, memory.h, protocol.gamma, protocol.beta).z_populations()

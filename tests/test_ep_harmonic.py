@@ -6,7 +6,7 @@ import scipy.sparse as sp
 from scipy.sparse.linalg import eigsh
 
 from qflow_core.errors import InvalidInputError
-from qflow_core.harmonic import HarmonicNetwork
+from qflow_core.models.harmonic import HarmonicNetwork
 
 
 def test_single_oscillator_closed_form():

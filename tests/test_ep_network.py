@@ -4,10 +4,10 @@ import dimod
 import numpy as np
 import pytest
 
+from qflow_core import TransverseIsingNetwork as ReExported
 from qflow_core.errors import InvalidInputError
-from qflow_core.memory import IsingMemory
-from qflow_core.memory import TransverseIsingNetwork as ReExported
-from qflow_core.network import OutputCost, PauliObservable, SupervisedTask, TransverseIsingNetwork
+from qflow_core.models.memory import IsingMemory
+from qflow_core.models.network import OutputCost, PauliObservable, SupervisedTask, TransverseIsingNetwork
 
 
 def network():

@@ -7,12 +7,12 @@ import pytest
 
 from qflow_core import get_sampler
 from qflow_core.cli import main
-from qflow_core.ep import QuantumEP, ThermalEP
 from qflow_core.errors import InvalidInputError
 from qflow_core.experiments import EPTrainResult, ep_train
 from qflow_core.experiments.ep import exact_gradient, exact_loss
-from qflow_core.network import SupervisedTask, TransverseIsingNetwork
-from qflow_core.rules import LearningRule, Update
+from qflow_core.learning.ep import QuantumEP, ThermalEP
+from qflow_core.learning.rules import LearningRule, Update
+from qflow_core.models.network import SupervisedTask, TransverseIsingNetwork
 
 
 def small_network(gamma=0.5, seed=0, hidden=1):

@@ -9,7 +9,7 @@ import scipy.linalg
 from qflow_exact import ExactSampler, tfim
 
 from qflow_core.errors import InvalidInputError, ProblemTooLargeError
-from qflow_core.memory import IsingMemory
+from qflow_core.models.memory import IsingMemory
 from qflow_core.protocols import Anneal, Boltzmann, GroundState, Survival
 from qflow_core.registry import get_sampler
 from qflow_core.testing import check_sampler, small_test_bqm

@@ -8,7 +8,7 @@ import scipy.linalg
 from qflow_exact import tfim
 
 from qflow_core.errors import InvalidInputError, ProblemTooLargeError
-from qflow_core.memory import IsingMemory
+from qflow_core.models.memory import IsingMemory
 
 SX = np.array([[0.0, 1.0], [1.0, 0.0]])
 SZ = np.diag([1.0, -1.0])

@@ -22,6 +22,7 @@ from qflow_core import (
     get_sampler,
     list_plugins,
 )
+from qflow_core.registry import check_support
 from qflow_core.testing import check_sampler, small_test_bqm
 
 pytestmark = pytest.mark.filterwarnings("error")
@@ -53,8 +54,10 @@ def test_ground_state_with_field_is_refused_clearly():
     sampler = QAOASampler()
     assert sampler.supports(GroundState(0.5)) is None
     assert sampler.supports(GroundState(0.0)) == "approximate"
-    with pytest.raises(UnsupportedProtocolError, match=r"GroundState\(gamma=0\) only.*support it: .*exact"):
+    with pytest.raises(UnsupportedProtocolError, match=r"GroundState\(gamma=0\) only.*qflow plugins"):
         sampler.run(small_test_bqm(), GroundState(0.5), num_reads=10, seed=0)
+    with pytest.raises(UnsupportedProtocolError, match=r"GroundState\(gamma=0\) only.*support it: .*exact"):
+        check_support(sampler, GroundState(0.5))
 
 
 @pytest.mark.parametrize(

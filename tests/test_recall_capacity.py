@@ -10,7 +10,7 @@ from qflow_core import IsingMemory
 from qflow_core.errors import InvalidInputError
 from qflow_core.experiments.capacity import CapacityResult, capacity, split_rule_list
 from qflow_core.experiments.recall import RecallResult, corrupt, recall, zero_temperature_dynamics
-from qflow_core.rules import Hebbian, MeasuredFlowHebbian, SoftmaxHebbian
+from qflow_core.learning.rules import Hebbian, MeasuredFlowHebbian, SoftmaxHebbian
 
 
 def test_a32_energy_never_increases_on_random_symmetric_couplings():

@@ -4,8 +4,7 @@ import numpy as np
 import pytest
 
 from qflow_core.errors import InvalidInputError
-from qflow_core.memory import IsingMemory
-from qflow_core.rules import (
+from qflow_core.learning.rules import (
     Hebbian,
     LorentzianHebbian,
     MinimumProbabilityFlow,
@@ -18,6 +17,7 @@ from qflow_core.rules import (
     rule_from_description,
     survival_probability,
 )
+from qflow_core.models.memory import IsingMemory
 
 PAIRS = [(0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3)]
 

@@ -7,8 +7,7 @@ import pytest
 
 from qflow_core import IsingMemory, Survival
 from qflow_core.errors import InvalidInputError
-from qflow_core.registry import available_samplers, get_sampler
-from qflow_core.rules import (
+from qflow_core.learning.rules import (
     Hebbian,
     MeasuredFlowHebbian,
     SoftmaxHebbian,
@@ -17,8 +16,9 @@ from qflow_core.rules import (
     parse_rule,
     rule_from_description,
 )
+from qflow_core.learning.training import train
+from qflow_core.registry import available_samplers, get_sampler
 from qflow_core.sampler import Sampler, spin_sampleset
-from qflow_core.training import train
 
 
 class StarModel(Sampler):

@@ -7,8 +7,8 @@ import pytest
 
 from qflow_core import IsingMemory
 from qflow_core.errors import InvalidInputError
-from qflow_core.rules import Hebbian, MeasuredFlowHebbian, MinimumProbabilityFlow, SoftmaxHebbian
-from qflow_core.training import History, train
+from qflow_core.learning.rules import Hebbian, MeasuredFlowHebbian, MinimumProbabilityFlow, SoftmaxHebbian
+from qflow_core.learning.training import History, train
 
 
 def setup(n=24, p=6, seed=0):

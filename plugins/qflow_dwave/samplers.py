@@ -62,8 +62,9 @@ import numpy as np
 
 from qflow_core.errors import InvalidInputError
 from qflow_core.protocols import Anneal, Boltzmann, GroundState, Protocol, Survival, as_protocol
-from qflow_core.sampler import Sampler, attach_details, child_seed, resolve_seed, spin_sampleset
+from qflow_core.sampler import Sampler, attach_details, spin_sampleset
 from qflow_core.schedules import AnnealSchedule, default_schedule
+from qflow_core.seeding import child_seed, resolve_seed
 from qflow_core.transforms import LinearToAncilla
 from qflow_dwave._ocean import ocean
 from qflow_dwave.connection import call_with_retries, connect_qpu, registered_secrets, transient_errors

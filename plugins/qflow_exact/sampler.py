@@ -38,7 +38,7 @@ import dimod
 import numpy as np
 
 from qflow_core.errors import InvalidInputError, ProblemTooLargeError
-from qflow_core.memory import IsingMemory
+from qflow_core.models.memory import IsingMemory
 from qflow_core.protocols import Anneal, Boltzmann, GroundState, Protocol, Survival
 from qflow_core.sampler import Sampler, attach_details, spin_sampleset
 from qflow_core.schedules import AnnealSchedule, default_schedule

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from qflow_core.attention import OneHotAttention
 from qflow_core.cli.common import protocol_argument
 from qflow_core.errors import InvalidInputError
+from qflow_core.models.attention import OneHotAttention
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

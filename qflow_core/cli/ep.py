@@ -52,7 +52,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def build_network(hidden: int, gamma: float, seed: int):
     """2 inputs, ``hidden`` hidden spins, 1 output; J ~ N(0, 0.3²) on every pair, h = 0."""
-    from qflow_core.network import TransverseIsingNetwork
+    from qflow_core.models.network import TransverseIsingNetwork
 
     if hidden < 0:
         raise InvalidInputError(f"--hidden must be ≥ 0, got {hidden}")
@@ -64,7 +64,7 @@ def build_network(hidden: int, gamma: float, seed: int):
 
 def build_task(name: str, network, seed: int):
     """A Boolean map, or the sign map of a random teacher network of the same shape (J ~ N(0, 1), h ~ N(0, 0.5²))."""
-    from qflow_core.network import SupervisedTask, TransverseIsingNetwork
+    from qflow_core.models.network import SupervisedTask, TransverseIsingNetwork
 
     if name != "teacher":
         return SupervisedTask.boolean(name)
@@ -79,7 +79,7 @@ def build_task(name: str, network, seed: int):
 
 def build_rule(args: argparse.Namespace, sampler):
     """The rule for one sampler: ``--nudge`` where its phases are exact, ``--approx-nudge`` elsewhere."""
-    from qflow_core.ep import QuantumEP, ThermalEP
+    from qflow_core.learning.ep import QuantumEP, ThermalEP
     from qflow_core.protocols import Boltzmann, GroundState
 
     if args.rule == "quantum":

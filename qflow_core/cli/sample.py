@@ -12,7 +12,7 @@ import numpy as np
 from qflow_core.cli.common import protocol_argument
 from qflow_core.errors import InvalidInputError
 from qflow_core.io import atomic_write_text, to_jsonable
-from qflow_core.memory import IsingMemory
+from qflow_core.models.memory import IsingMemory
 from qflow_core.registry import get_sampler
 
 

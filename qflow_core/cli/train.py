@@ -25,9 +25,9 @@ from qflow_core.errors import InvalidInputError
 from qflow_core.experiments.capacity import rule_label
 from qflow_core.experiments.recall import recall
 from qflow_core.io import atomic_write_json
+from qflow_core.learning.rules import Hebbian, parse_rule
+from qflow_core.learning.training import train
 from qflow_core.protocols import parse_protocol
-from qflow_core.rules import Hebbian, parse_rule
-from qflow_core.training import train
 
 RECALL_FLIPS = 0.1
 

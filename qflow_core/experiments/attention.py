@@ -1,10 +1,10 @@
 """The attention-map experiment: sample the one-hot QUBO, histogram the keys, fit softmax vs Lorentzian.
 
-One run = one sampler × one protocol on a :class:`~qflow_core.attention.OneHotAttention` memory. Non-one-hot
+One run = one sampler × one protocol on a :class:`~qflow_core.models.attention.OneHotAttention` memory. Non-one-hot
 reads are discarded (and counted); the one-hot histogram is fitted by both models of THEORY Eq. 27 and the
 verdict comes from Vuong's test at 5 % (:func:`qflow_core.fitting.compare_models`).
 
->>> from qflow_core.attention import OneHotAttention
+>>> from qflow_core.models.attention import OneHotAttention
 >>> memory = OneHotAttention.random(num_keys=6, dim=8, seed=1)
 >>> result = attention_map(memory, "enum", "boltzmann:beta=2", num_reads=20000, seed=3)
 >>> result.verdict, abs(result.comparison.softmax.beta - 2) < 3 * result.comparison.softmax.se
@@ -23,16 +23,16 @@ from typing import Any
 
 import numpy as np
 
-from qflow_core.attention import OneHotAttention
 from qflow_core.errors import InvalidInputError
 from qflow_core.fitting import ModelComparison, compare_models, fit_lorentzian, fit_softmax
 from qflow_core.io import to_jsonable
+from qflow_core.models.attention import OneHotAttention
 from qflow_core.protocols import Boltzmann, Protocol, as_protocol, from_dict
-from qflow_core.registry import get_sampler
+from qflow_core.registry import check_support, resolve_sampler
 from qflow_core.results import ExperimentResult, new_figure, save_figure
 from qflow_core.sampler import Sampler
 
-__all__ = ["AttentionResult", "attention_map", "draw_attention", "resolve_sampler"]
+__all__ = ["AttentionResult", "attention_map", "draw_attention"]
 
 
 @dataclass
@@ -116,15 +116,6 @@ def _fmt(x: float | None, spec: str = ".4g") -> str:
     return format(x, spec)
 
 
-def resolve_sampler(sampler: Sampler | str) -> Sampler:
-    """A Sampler instance from a sampler or an installed sampler's name."""
-    if isinstance(sampler, Sampler):
-        return sampler
-    if isinstance(sampler, str):
-        return get_sampler(sampler)
-    raise InvalidInputError(f"sampler must be a qflow Sampler or an installed sampler's name, got {sampler!r}")
-
-
 def attention_map(
     memory: OneHotAttention,
     sampler: Sampler | str,
@@ -146,7 +137,7 @@ def attention_map(
     protocol = as_protocol(protocol)
     start = time.perf_counter()
     notes: list[str] = []
-    fidelity = sampler.supports(protocol)
+    fidelity = check_support(sampler, protocol)
     if isinstance(protocol, Boltzmann) and protocol.gamma == 0 and fidelity not in (None, "exact"):
         if memory.warn_if_frozen(protocol.beta, stacklevel=3):
             notes.append(

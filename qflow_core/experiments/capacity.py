@@ -1,7 +1,7 @@
 """Capacity experiment (THEORY §6): how many random patterns each learning rule keeps stable, vs load α = P/N.
 
 For every load α and trial, P = round(αN) random ±1 patterns (the same patterns for every rule) are stored:
-the Hebb matrix (THEORY Eq. 40) for :class:`~qflow_core.rules.Hebbian`, and for any other rule the Hebb matrix
+the Hebb matrix (THEORY Eq. 40) for :class:`~qflow_core.learning.rules.Hebbian`, and for any other rule the Hebb matrix
 trained with that rule for ``epochs`` steps of ``lr`` with ‖J‖_F held at the Hebb value and h = 0 (THEORY §6's
 protocol; ``train_fields=True`` trains h too, under the joint norm). Reported per rule and load, averaged over
 trials: the fraction of patterns that are strict fixed points (all gaps Δ_k > 0), the mean minimum gap, and
@@ -27,9 +27,9 @@ import numpy as np
 
 from qflow_core.errors import InvalidInputError
 from qflow_core.experiments.recall import recall
+from qflow_core.learning.rules import Hebbian, LearningRule, parse_rule
+from qflow_core.learning.training import train
 from qflow_core.results import ExperimentResult, new_figure, save_figure
-from qflow_core.rules import Hebbian, LearningRule, parse_rule
-from qflow_core.training import train
 
 __all__ = ["CapacityResult", "capacity", "rule_label", "split_rule_list"]
 

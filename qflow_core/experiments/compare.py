@@ -8,7 +8,7 @@ partial result is saved (atomically) after every run, so an interruption keeps t
 run's seed is derived from ``seed`` and the run's sampler and protocol, so adding a sampler never changes
 the numbers of the others.
 
->>> from qflow_core.attention import OneHotAttention
+>>> from qflow_core.models.attention import OneHotAttention
 >>> memory = OneHotAttention.random(num_keys=5, dim=8, seed=2)
 >>> result = compare(memory, ["enum"], ["boltzmann:beta=1", "anneal:kind=fast"], num_reads=2000, seed=0,
 ...                  progress=False)
@@ -23,7 +23,6 @@ from __future__ import annotations
 import math
 import os
 import sys
-import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,14 +30,15 @@ from typing import Any
 
 import numpy as np
 
-from qflow_core.attention import OneHotAttention
 from qflow_core.errors import BackendError
-from qflow_core.experiments.attention import AttentionResult, attention_map, draw_attention, resolve_sampler
+from qflow_core.experiments.attention import AttentionResult, attention_map, draw_attention
 from qflow_core.io import atomic_write_json
+from qflow_core.models.attention import OneHotAttention
 from qflow_core.protocols import Protocol, as_protocol
-from qflow_core.registry import available_samplers
+from qflow_core.registry import available_samplers, resolve_sampler
 from qflow_core.results import ExperimentResult, new_figure, save_figure
-from qflow_core.sampler import MAX_SEED, Sampler
+from qflow_core.sampler import Sampler
+from qflow_core.seeding import child_seed
 
 __all__ = ["CompareResult", "CompareRow", "SkippedRun", "builtin_instance", "compare", "run_seed"]
 
@@ -179,9 +179,8 @@ def builtin_instance(*, scale: float | None = None, penalty: float | None = None
 
 
 def run_seed(seed: int, sampler: str, protocol: Protocol | str) -> int:
-    """The seed of one run: a hash of (seed, sampler name, protocol) in [0, 2**31)."""
-    tag = zlib.crc32(f"{sampler}|{as_protocol(protocol)}".encode())
-    return int(np.random.SeedSequence([seed, tag]).generate_state(1)[0] % MAX_SEED)
+    """The seed of one row: :func:`~qflow_core.seeding.child_seed` of ``seed`` keyed by sampler and protocol."""
+    return child_seed(seed, f"{sampler}|{as_protocol(protocol)}")
 
 
 def compare(

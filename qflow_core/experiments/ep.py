@@ -1,14 +1,14 @@
 """Training a transverse-field Ising network by equilibrium propagation, the same call on every backend.
 
-:func:`ep_train` runs gradient descent θ ← θ − η ĝ with ĝ from a :class:`~qflow_core.ep.QuantumEP` or
-:class:`~qflow_core.ep.ThermalEP` rule on any sampler, and records per epoch: the loss the sampler's free phase
+:func:`ep_train` runs gradient descent θ ← θ − η ĝ with ĝ from a :class:`~qflow_core.learning.ep.QuantumEP` or
+:class:`~qflow_core.learning.ep.ThermalEP` rule on any sampler, and records per epoch: the loss the sampler's free phase
 measures, the exact loss and the cosine similarity between ĝ and the exact gradient (central finite differences
 of the exact loss, computed with the exact backend's ``qflow_exact.tfim``), and the wall time of the EP step.
 Γ is trained only where the backend measures ⟨X⟩ and is kept ≥ 0.
 
 >>> import numpy as np
->>> from qflow_core.ep import QuantumEP
->>> from qflow_core.network import SupervisedTask, TransverseIsingNetwork
+>>> from qflow_core.learning.ep import QuantumEP
+>>> from qflow_core.models.network import SupervisedTask, TransverseIsingNetwork
 >>> net = TransverseIsingNetwork(np.zeros((3, 3)), gamma=0.0, inputs=[0, 1], outputs=[2])
 >>> result = ep_train(net, SupervisedTask.boolean("or"), QuantumEP(0.5, num_reads=50), "sa", epochs=2, lr=0.2,
 ...                   seed=0, exact_check=False)
@@ -27,10 +27,10 @@ from typing import Any
 
 import numpy as np
 
-from qflow_core.ep import QuantumEP, ThermalEP, _phase_seeds
 from qflow_core.errors import InvalidInputError
-from qflow_core.network import SupervisedTask, TransverseIsingNetwork
-from qflow_core.registry import get_sampler
+from qflow_core.learning.ep import QuantumEP, ThermalEP, phase_seeds
+from qflow_core.models.network import SupervisedTask, TransverseIsingNetwork
+from qflow_core.registry import resolve_sampler
 from qflow_core.results import ExperimentResult, new_figure, save_figure
 from qflow_core.sampler import Sampler
 
@@ -153,8 +153,7 @@ def ep_train(
     passed in is not modified; the trained parameters are in the result. ``train_gamma=False`` keeps Γ fixed
     even where the backend measures ⟨X⟩.
     """
-    if isinstance(sampler, str):
-        sampler = get_sampler(sampler)
+    sampler = resolve_sampler(sampler)
     if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
         raise InvalidInputError(f"epochs must be a positive integer, got {epochs!r}")
     if not np.isfinite(lr) or lr <= 0:
@@ -164,7 +163,7 @@ def ep_train(
     task.costs(network)  # validates the task against the network before any sampling
     if isinstance(rule, QuantumEP):
         rule.reset()
-    seeds = _phase_seeds(seed, epochs)
+    seeds = phase_seeds(seed, epochs)
     n = network.n
     gamma_slice = slice(len(network.parameter_vector()) - n, None)
     initial = network.parameter_vector()
@@ -199,7 +198,7 @@ def ep_train(
         theta[gamma_slice] = np.maximum(theta[gamma_slice], 0.0)
         gamma_trained = gamma_trained or (train_gamma and grad.gamma_available)
         network = network.with_parameters(theta)
-    final = rule.loss(network, task, sampler=sampler, seed=_phase_seeds(seeds[-1], 1)[0])
+    final = rule.loss(network, task, sampler=sampler, seed=phase_seeds(seeds[-1], 1)[0])
     return EPTrainResult(
         sampler=sampler.name,
         rule=repr(rule),

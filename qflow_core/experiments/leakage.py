@@ -34,9 +34,9 @@ import numpy as np
 
 from qflow_core.errors import InvalidInputError
 from qflow_core.fitting import compare_models
-from qflow_core.memory import IsingMemory, as_spin_states
+from qflow_core.learning.rules import channel_weights, lorentzian_leakage, measure_channels
+from qflow_core.models.memory import IsingMemory, as_spin_states
 from qflow_core.results import ExperimentResult, new_figure, save_figure
-from qflow_core.rules import channel_weights, lorentzian_leakage, measure_channels
 
 __all__ = ["LeakageResult", "leakage"]
 

@@ -10,7 +10,7 @@ the cue's bit) is taken. The overlap m = (1/N) Σ_i ξ_i s_i (Eq. 41) is average
 success means m ≥ 0.9, exact recall m = 1.
 
 >>> import numpy as np
->>> from qflow_core.rules import Hebbian
+>>> from qflow_core.learning.rules import Hebbian
 >>> xi = np.random.default_rng(0).choice([-1, 1], size=(3, 64))
 >>> result = recall(Hebbian.store(xi), xi, flip_fraction=0.1, trials=4, seed=1)
 >>> result.mean_overlap, result.success_fraction
@@ -28,11 +28,12 @@ from typing import Any, Literal
 import numpy as np
 
 from qflow_core.errors import InvalidInputError
-from qflow_core.memory import IsingMemory, as_spin_states
+from qflow_core.learning.rules import classify_reads, survival_template
+from qflow_core.models.memory import IsingMemory, as_spin_states
 from qflow_core.protocols import Protocol, Survival
+from qflow_core.registry import resolve_sampler
 from qflow_core.results import ExperimentResult, new_figure, save_figure
-from qflow_core.rules import _resolve_sampler, _survival_template, classify_reads
-from qflow_core.sampler import MAX_SEED
+from qflow_core.seeding import MAX_SEED
 
 __all__ = ["DynamicsResult", "RecallResult", "corrupt", "recall", "zero_temperature_dynamics"]
 
@@ -211,7 +212,9 @@ def recall(
             "converged_fraction": float(dynamics.converged.mean()),
         }
     else:
-        final, extra = _sampler_recall(memory, cues, _resolve_sampler(sampler), protocol, rng, num_reads, read)
+        final, extra = _sampler_recall(
+            memory, cues, resolve_sampler(sampler, purpose="recall on a sampler"), protocol, rng, num_reads, read
+        )
     overlaps = (final * targets).mean(axis=1).reshape(trials, -1)
     initial = (cues * targets).mean(axis=1).reshape(trials, -1)
     return RecallResult(
@@ -239,7 +242,7 @@ def _sampler_recall(
             "sampler recall needs a Survival protocol started in each cue, e.g. "
             "protocol='survival:gamma=0.1,time=50,regime=dephased,beta=10' (sa) or a reverse anneal on dwave"
         )
-    template = _survival_template(protocol)
+    template = survival_template(protocol)
     bqm = memory.to_bqm()
     seeds = rng.integers(0, MAX_SEED, size=cues.shape[0])
     final = np.empty_like(cues)

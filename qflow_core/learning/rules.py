@@ -23,7 +23,7 @@ Closed-form rules share one vectorised kernel: with Q_μk = −∂ℓ_μ/∂Δ_k
 −∂L/∂J = (2/P)(Aᵀξ + ξᵀA) (zero diagonal) and −∂L/∂h = (2/P) Σ_μ A_μ — two matrix products, no Python loop.
 
 >>> import numpy as np
->>> from qflow_core.memory import IsingMemory
+>>> from qflow_core.models.memory import IsingMemory
 >>> xi = np.array([[1, -1, 1, 1], [1, 1, -1, 1]])
 >>> memory = Hebbian.store(xi)
 >>> memory.J[0].tolist()
@@ -49,9 +49,10 @@ import dimod
 import numpy as np
 
 from qflow_core.errors import InvalidInputError
-from qflow_core.memory import IsingMemory, as_spin_states
+from qflow_core.models.memory import IsingMemory, as_spin_states
 from qflow_core.protocols import Protocol, Survival, as_protocol, from_dict
-from qflow_core.sampler import MAX_SEED
+from qflow_core.registry import resolve_sampler
+from qflow_core.seeding import MAX_SEED
 
 __all__ = [
     "ChannelMeasurement",
@@ -356,7 +357,7 @@ class SoftmaxHebbian(GapRule):
     weighted by 1 − P_surv^μ, so stable patterns are updated less. β → 0 gives Hebb, β → ∞ the perceptron on the
     weakest bit (Eq. 17). F → −∞ when (J, h) is scaled up with all gaps positive: train with a norm constraint.
 
-    >>> from qflow_core.memory import IsingMemory
+    >>> from qflow_core.models.memory import IsingMemory
     >>> rule = SoftmaxHebbian(beta=1.0)
     >>> J = np.zeros((4, 4)); J[0, 1] = J[1, 0] = 1.0
     >>> round(rule.loss(IsingMemory(J), [1, 1, 1, 1]), 6)  # gaps (2, 2, 0, 0)
@@ -470,7 +471,7 @@ class ChannelMeasurement:
         return math.inf if p <= 0 else -math.log(p)
 
 
-def _survival_template(protocol: Any) -> dict[str, Any]:
+def survival_template(protocol: Any) -> dict[str, Any]:
     """Validate a Survival protocol (or its fields without ``state``) and return its fields minus the state."""
     if isinstance(protocol, Mapping) and "state" not in protocol:
         fields = {k: v for k, v in protocol.items() if k != "protocol"}
@@ -516,8 +517,8 @@ def measure_channels(
     if xi.shape[0] != 1:
         raise InvalidInputError(f"measure_channels takes one pattern of length {memory.n}, got {xi.shape[0]}")
     xi = xi[0]
-    sampler = _resolve_sampler(sampler)
-    template = _survival_template(protocol)
+    sampler = resolve_sampler(sampler, purpose="this rule measures on a sampler")
+    template = survival_template(protocol)
     survival = Survival(state=tuple(int(v) for v in xi), **template)
     sampleset = sampler.run(memory.to_bqm(), survival, num_reads=num_reads, seed=seed, **backend_options)
     return dataclasses.replace(classify_reads(sampleset, xi, memory.labels, num_reads), protocol=template)
@@ -563,16 +564,6 @@ def classify_reads(sampleset: dimod.SampleSet, pattern: np.ndarray, labels: list
     )
 
 
-def _resolve_sampler(sampler: Any) -> Any:
-    if sampler is None:
-        raise InvalidInputError("this rule measures on a sampler: pass sampler=... (a name like 'sa' or a Sampler)")
-    if isinstance(sampler, str):
-        from qflow_core.registry import get_sampler
-
-        return get_sampler(sampler)
-    return sampler
-
-
 class MeasuredFlowHebbian(LearningRule):
     """The hardware-native rule (THEORY §2.8): Eq. (15) with channel weights *measured* on a sampler.
 
@@ -602,7 +593,7 @@ class MeasuredFlowHebbian(LearningRule):
         beta: float | None = None,
         backend_options: Mapping[str, Any] | None = None,
     ) -> None:
-        self.protocol = _survival_template(protocol)
+        self.protocol = survival_template(protocol)
         self.backend_options = dict(backend_options or {})
         if isinstance(num_reads, bool) or not isinstance(num_reads, (int, np.integer)) or num_reads < 1:
             raise InvalidInputError(f"num_reads must be a positive integer, got {num_reads!r}")
@@ -620,7 +611,7 @@ class MeasuredFlowHebbian(LearningRule):
         """
         memory = _check_memory(memory)
         xi = _check_patterns(patterns, memory.n)
-        sampler = _resolve_sampler(sampler)
+        sampler = resolve_sampler(sampler, purpose="this rule measures on a sampler")
         rng = rng if rng is not None else np.random.default_rng()
         seed = int(rng.integers(0, MAX_SEED))
         protocols = [Survival(state=tuple(int(v) for v in pattern), **self.protocol) for pattern in xi]
@@ -739,6 +730,3 @@ def rule_from_description(description: Mapping[str, Any]) -> LearningRule:
     if key not in _RULES:
         raise InvalidInputError(f"unknown rule {key!r} in {description!r}")
     return _RULES[key](**settings)
-
-
-from qflow_core.ep import QuantumEP, ThermalEP  # noqa: E402, F401  (equilibrium propagation: qflow_core.ep)

@@ -150,7 +150,3 @@ class IsingMemory(Memory):
 
     def __repr__(self) -> str:
         return f"IsingMemory(n={self.n}, |J|_F={np.linalg.norm(self.J):.4g}, |h|={np.linalg.norm(self.h):.4g})"
-
-
-from qflow_core.attention import OneHotAttention  # noqa: E402, F401  (re-export: public name, DESIGN §6)
-from qflow_core.network import TransverseIsingNetwork  # noqa: E402, F401  (re-export: public name, DESIGN §6)

@@ -1,8 +1,8 @@
 """Equilibrium propagation on any sampler: quantum EP (ground state or any eigenstate) and thermal EP.
 
 Both rules return an :class:`EPGradient` — dL/dθ for θ = (J_ij for i<j, h_i, Γ_i) of a
-:class:`~qflow_core.network.TransverseIsingNetwork` on a :class:`~qflow_core.network.SupervisedTask`, with the
-shot-noise standard error of every component.
+:class:`~qflow_core.models.TransverseIsingNetwork` on a :class:`~qflow_core.models.SupervisedTask`, with
+the shot-noise standard error of every component.
 
 * :class:`QuantumEP` (THEORY §4, Eq. 31–33; §5.1, Eq. 35): the free phase and the nudged phases H ± bC are
   ``GroundState`` runs (or the ``level``-th eigenstate on the exact backend). dL/dJ_ij = −∂_b⟨Z_iZ_j⟩,
@@ -22,7 +22,7 @@ says what N hardware shots would add — the knob for trading bias (small b) aga
 
 >>> import numpy as np
 >>> from qflow_core import get_sampler
->>> from qflow_core.network import SupervisedTask, TransverseIsingNetwork
+>>> from qflow_core.models.network import SupervisedTask, TransverseIsingNetwork
 >>> net = TransverseIsingNetwork(np.zeros((3, 3)), gamma=0.0, inputs=[0, 1], outputs=[2])
 >>> grad = QuantumEP(nudge=0.5).gradient(net, SupervisedTask.boolean("and"), get_sampler("sa"), seed=1)
 >>> grad.gamma_available, grad.h.shape
@@ -41,9 +41,12 @@ import dimod
 import numpy as np
 
 from qflow_core.errors import InvalidInputError
-from qflow_core.network import PauliObservable, SupervisedTask, TransverseIsingNetwork
+from qflow_core.learning.rules import LearningRule, Update
+from qflow_core.models.network import PauliObservable, SupervisedTask, TransverseIsingNetwork
 from qflow_core.protocols import Boltzmann, GroundState, Protocol
-from qflow_core.sampler import Sampler, child_seed, resolve_seed
+from qflow_core.registry import resolve_sampler
+from qflow_core.sampler import Sampler
+from qflow_core.seeding import child_seeds, resolve_seed
 from qflow_core.validation import positive_int, positive_number
 
 __all__ = [
@@ -287,9 +290,9 @@ class _Moments:
         )
 
 
-def _phase_seeds(seed: int | None, count: int) -> list[int]:
+def phase_seeds(seed: int | None, count: int) -> list[int]:
     base = resolve_seed(seed)
-    return [child_seed(base, i) for i in range(count)]
+    return child_seeds(base, count)
 
 
 def _check_costs(costs: Sequence[PauliObservable], sampler: Sampler) -> None:
@@ -307,25 +310,15 @@ def _rule_arguments(
         raise InvalidInputError(f"EP trains a TransverseIsingNetwork, got {type(memory).__name__}")
     if not isinstance(patterns, SupervisedTask):
         raise InvalidInputError(f"EP learns a SupervisedTask (inputs → targets), got {type(patterns).__name__}")
-    if sampler is None:
-        raise InvalidInputError("equilibrium propagation measures phases on a sampler: pass sampler=...")
-    if isinstance(sampler, str):
-        from qflow_core.registry import get_sampler
-
-        sampler = get_sampler(sampler)
+    sampler = resolve_sampler(sampler, purpose="equilibrium propagation measures phases on a sampler")
     if seed is None and rng is not None:
         seed = int(rng.integers(2**31))
     return memory, patterns, sampler, seed
 
 
-class _EPRule(abc.ABC):
-    """The :class:`qflow_core.rules.LearningRule` interface on top of :meth:`gradient`.
+class _EPRule(LearningRule):
+    """The :class:`qflow_core.learning.rules.LearningRule` interface on top of :meth:`gradient`."""
 
-    EP rules are registered as virtual subclasses of ``LearningRule`` at the end of this module (a real
-    subclass would make ``qflow_core.rules``, which re-exports them, and this module import each other first).
-    """
-
-    name: str
     requires_sampler = True
 
     @abc.abstractmethod
@@ -343,12 +336,10 @@ class _EPRule(abc.ABC):
         rng: np.random.Generator | None = None,
         seed: int | None = None,
     ):
-        """The descent direction −∇L as a :class:`qflow_core.rules.Update` (Γ in ``extra["gamma"]`` if measured).
+        """The descent direction −∇L as an :class:`~qflow_core.learning.Update` (Γ in ``extra["gamma"]`` if measured).
 
         ``info["gradient"]`` holds the :class:`EPGradient` with its standard errors.
         """
-        from qflow_core.rules import Update
-
         network, task, sampler, seed = _rule_arguments(memory, patterns, sampler, rng, seed)
         grad = self.gradient(network, task, sampler, seed=seed)
         extra = {} if grad.gamma is None else {"gamma": -grad.gamma}
@@ -416,7 +407,7 @@ class QuantumEP(_EPRule):
         phases = task.phases(network)
         _check_costs([c for _, c in phases], sampler)
         nudges = (self.nudge, -self.nudge) if self.estimator == "centered" else (self.nudge,)
-        seeds = iter(_phase_seeds(seed, len(phases) * (1 + len(nudges))))
+        seeds = iter(phase_seeds(seed, len(phases) * (1 + len(nudges))))
         moments = _Moments()
         for index, (free_network, cost) in enumerate(phases):
             free = self._measure(sampler, free_network, next(seeds), self._free_states.get(index))
@@ -447,7 +438,7 @@ class QuantumEP(_EPRule):
         network, task, sampler, seed = _rule_arguments(memory, patterns, sampler, rng, seed)
         phases = task.phases(network)
         _check_costs([c for _, c in phases], sampler)
-        seeds = _phase_seeds(seed, len(phases))
+        seeds = phase_seeds(seed, len(phases))
         return float(
             np.mean(
                 [
@@ -575,7 +566,7 @@ class ThermalEP(_EPRule):
             )
         if estimator == "nudged":
             return self._nudged(phases, sampler, seed, notes)
-        seeds = iter(_phase_seeds(seed, len(phases)))
+        seeds = iter(phase_seeds(seed, len(phases)))
         moments = _Moments()
         for free_network, cost in phases:
             free = self._measure(sampler, free_network, next(seeds))
@@ -584,7 +575,7 @@ class ThermalEP(_EPRule):
         return moments.result(estimator=estimator, nudge=None, sampler=sampler.name, notes=notes)
 
     def _nudged(self, phases, sampler: Sampler, seed: int | None, notes: list[str]) -> EPGradient:
-        seeds = iter(_phase_seeds(seed, 3 * len(phases)))
+        seeds = iter(phase_seeds(seed, 3 * len(phases)))
         moments = _Moments()
         for free_network, cost in phases:
             free = self._measure(sampler, free_network, next(seeds))
@@ -613,7 +604,7 @@ class ThermalEP(_EPRule):
         if sampler.name == EXACT_SAMPLER and not all(c.is_diagonal for _, c in phases):
             return _kubo_mori_gradient(phases, self.temperature, []).loss  # ⟨X⟩ needs the full Gibbs state
         _check_costs([c for _, c in phases], sampler)
-        seeds = _phase_seeds(seed, len(phases))
+        seeds = phase_seeds(seed, len(phases))
         return float(
             np.mean([self._measure(sampler, net, s).expectation(c) for (net, c), s in zip(phases, seeds, strict=True)])
         )
@@ -710,10 +701,3 @@ def _log_mean(p: np.ndarray, scaled_energies: np.ndarray) -> np.ndarray:
 def _gibbs_parts(gibbs: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(eigenvalues, eigenvectors as columns, Gibbs weights) from ``qflow_exact.tfim.gibbs``."""
     return np.asarray(gibbs.energies), np.asarray(gibbs.vectors), np.asarray(gibbs.weights)
-
-
-# Registered here, after the classes exist, so that importing either module first works (see _EPRule).
-from qflow_core.rules import LearningRule  # noqa: E402
-
-LearningRule.register(QuantumEP)
-LearningRule.register(ThermalEP)

@@ -1,6 +1,6 @@
 """Training loop for learning rules: :func:`train` → :class:`History`, with norm control and checkpoint/resume.
 
-Each epoch computes the rule's :class:`~qflow_core.rules.Update` at the current parameters and steps
+Each epoch computes the rule's :class:`~qflow_core.learning.rules.Update` at the current parameters and steps
 θ ← θ + lr·(Update − weight_decay·θ) (the update is already the descent direction). Then, by default, the
 parameters are rescaled to a fixed norm: the leakage free energy F_β (and MPF, Hebb, the survival loss) decreases
 without bound when (J, h) → c(J, h) with all gaps positive (THEORY §2.4 scale pitfall), so without a constraint
@@ -16,7 +16,7 @@ mass). With ``checkpoint=path`` the memory, the history and the random state are
 stopped and reproduces an uninterrupted run bit for bit (except wall times).
 
 >>> import numpy as np
->>> from qflow_core.rules import Hebbian, SoftmaxHebbian
+>>> from qflow_core.learning.rules import Hebbian, SoftmaxHebbian
 >>> xi = np.random.default_rng(0).choice([-1, 1], size=(6, 16))
 >>> history = train(Hebbian.store(xi), xi, SoftmaxHebbian(beta=4), epochs=30, lr=0.05, seed=1)
 >>> history.stable_fraction[0] < history.stable_fraction[-1] == 1.0
@@ -43,10 +43,11 @@ import numpy as np
 
 from qflow_core.errors import InvalidInputError
 from qflow_core.io import atomic_write_json, to_jsonable
-from qflow_core.memory import IsingMemory, as_spin_states
+from qflow_core.learning.rules import LearningRule
+from qflow_core.models.memory import IsingMemory, as_spin_states
+from qflow_core.registry import resolve_sampler
 from qflow_core.results import ExperimentResult, new_figure, save_figure
-from qflow_core.rules import LearningRule
-from qflow_core.sampler import resolve_seed
+from qflow_core.seeding import resolve_seed
 
 __all__ = ["CHECKPOINT_FORMAT", "Callback", "History", "train"]
 
@@ -136,7 +137,7 @@ def train(
     is still written). The input memory is not modified; the trained one is ``history.memory``.
     """
     if not isinstance(rule, LearningRule):
-        raise InvalidInputError(f"rule must be a qflow_core.rules.LearningRule, got {type(rule).__name__}")
+        raise InvalidInputError(f"rule must be a qflow_core.learning.rules.LearningRule, got {type(rule).__name__}")
     if not isinstance(memory, IsingMemory):
         raise InvalidInputError(f"train needs an IsingMemory, got {type(memory).__name__}")
     xi = as_spin_states(patterns, memory.n, name="patterns")
@@ -146,12 +147,7 @@ def train(
     lr = _finite("lr", lr)
     weight_decay = _finite("weight_decay", weight_decay)
     if rule.requires_sampler:
-        if sampler is None:
-            raise InvalidInputError(f"rule {rule.name!r} measures on a sampler: pass sampler=... (e.g. 'sa')")
-        if isinstance(sampler, str):
-            from qflow_core.registry import get_sampler
-
-            sampler = get_sampler(sampler)
+        sampler = resolve_sampler(sampler, purpose=f"rule {rule.name!r} measures on a sampler")
     seed = resolve_seed(seed)
     target = _norm_target(memory, norm, train_fields)
     config = to_jsonable(

@@ -1,6 +1,6 @@
 """Transverse-field Ising networks and the cost observables equilibrium propagation nudges with.
 
-A :class:`TransverseIsingNetwork` is an :class:`~qflow_core.memory.IsingMemory` with per-spin transverse fields,
+A :class:`TransverseIsingNetwork` is an :class:`~qflow_core.models.memory.IsingMemory` with per-spin transverse fields,
 
     H = −Σ_{i<j} J_ij Z_iZ_j − Σ_i h_i Z_i − Σ_i Γ_i X_i  (+ offset)          (THEORY Eq. 4, §4)
 
@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from qflow_core.errors import InvalidInputError
-from qflow_core.memory import IsingMemory, as_spin_states
+from qflow_core.models.memory import IsingMemory, as_spin_states
 
 __all__ = ["OutputCost", "PauliObservable", "SupervisedTask", "TransverseIsingNetwork"]
 

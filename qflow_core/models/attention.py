@@ -9,7 +9,7 @@ whose energy on the one-hot state e_m is −a_m. A Boltzmann sampler at inverse 
 key m with probability softmax(β a)_m *conditional on the read being one-hot*, for every A (Eq. 25): the
 forward pass of attention, run by physics. Non-one-hot reads are discarded and counted.
 
-:class:`OneHotAttention` is a :class:`~qflow_core.memory.Memory` on n = M spins. The model is written with
+:class:`OneHotAttention` is a :class:`~qflow_core.models.memory.Memory` on n = M spins. The model is written with
 pyqubo (a one-hot ``Constraint`` scaled by a ``Placeholder`` for A, compiled once) and :meth:`to_bqm`
 returns a **SPIN** dimod BQM (spin s_m = 2x_m − 1) with **variable m = key m**, in key order; its Ising
 form is THEORY Eq. 24 (J_mm' = −A/2, h_m = (a_m − A(M−2))/2 in qflow's convention E = −½sᵀJs − hᵀs).
@@ -44,7 +44,7 @@ import numpy as np
 
 from qflow_core.errors import InvalidInputError
 from qflow_core.io import to_jsonable
-from qflow_core.memory import IsingMemory, Memory
+from qflow_core.models.memory import IsingMemory, Memory
 from qflow_core.validation import positive_number
 
 __all__ = [
