@@ -21,7 +21,7 @@ hook is reported by ``qflow plugins`` with its error and never stops the others.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import pluggy
@@ -39,11 +39,15 @@ hookimpl = pluggy.HookimplMarker(PROJECT_NAME)
 
 
 @hookspec
-def qflow_samplers() -> Sequence[type[Sampler]]:
-    """Return the sampler classes this plugin provides.
+def qflow_samplers() -> Sequence[type[Sampler] | Callable[[], Sampler]]:
+    """Return the samplers this plugin provides: Sampler subclasses or zero-argument factories.
 
-    Each class is a :class:`qflow_core.sampler.Sampler` subclass with a unique ``name`` (and optional
-    ``aliases``) and class-level ``capabilities``, so qflow can list what a plugin supports without
-    instantiating it. ``get_sampler(name, **config)`` instantiates the class with ``config``; constructors
-    must be cheap and must not contact any service (connect lazily, on the first ``run``).
+    Called once per plugin when the registry loads it. Each class is a :class:`qflow_core.sampler.Sampler`
+    subclass with a unique ``name`` (and optional ``aliases``) and class-level ``capabilities``, so qflow can
+    list what a plugin supports without instantiating it; ``get_sampler(name, **config)`` instantiates the
+    class with ``config``. A factory (any callable that is not a class) is called once at registration to learn
+    its sampler's class, and again, without arguments, by every ``get_sampler(name)``. Constructors and
+    factories must be cheap and must not contact any service (connect lazily, on the first ``run``).
+    A hook implementation whose name matches no specification here makes the plugin fail to load
+    (pluggy's ``check_pending``), so a misspelt hook is reported, not ignored.
     """

@@ -69,9 +69,18 @@ class PluginInfo:
     error: str | None = None
     traceback: str | None = field(default=None, repr=False)
 
+    @property
+    def state(self) -> str:
+        """One of ``ready``, ``missing extra`` (an optional dependency is absent: ``error`` has the pip line)
+        or ``failed`` (the plugin raised while loading)."""
+        if self.error is None:
+            return "ready"
+        return "missing extra" if self.error.startswith(("MissingExtraError", "ModuleNotFoundError")) else "failed"
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,
+            "state": self.state,
             "distribution": self.distribution,
             "version": self.version,
             "samplers": [s.to_dict() for s in self.samplers],
@@ -90,6 +99,7 @@ class Registry:
         self._manager.add_hookspecs(hookspecs)
         self._plugins: dict[str, PluginInfo] = {}
         self._classes: dict[str, type[Sampler]] = {}
+        self._factories: dict[type[Sampler], Any] = {}
 
     # -- loading ------------------------------------------------------------------------------------------
     def load(self) -> None:
@@ -104,7 +114,9 @@ class Registry:
                 version = dist.version if dist is not None else None
                 try:
                     plugin = entry_point.load()
-                except Exception as exc:  # a broken plugin must never stop the others
+                except KeyboardInterrupt:
+                    raise
+                except BaseException as exc:  # a broken plugin (even one calling sys.exit) never stops the others
                     self._plugins[entry_point.name] = PluginInfo(
                         entry_point.name,
                         dist_name,
@@ -125,11 +137,12 @@ class Registry:
     def _add(self, name: str, plugin: object, dist_name: str | None, version: str | None) -> PluginInfo:
         try:
             self._manager.register(plugin, name=name)
+            self._manager.check_pending()  # a misspelt hook implementation is an error, not silence
             hook = self._manager.subset_hook_caller(
                 "qflow_samplers", remove_plugins=[p for p in self._manager.get_plugins() if p is not plugin]
             )
-            classes = [cls for result in hook() for cls in result]
-            infos = tuple(self._add_class(cls, name) for cls in classes)
+            provided = [item for result in hook() for item in result]
+            infos = tuple(self._add_class(item, name) for item in provided)
         except Exception as exc:
             if self._manager.is_registered(plugin):
                 self._manager.unregister(plugin)
@@ -139,9 +152,24 @@ class Registry:
         self._plugins[name] = info
         return info
 
-    def _add_class(self, cls: Any, plugin_name: str) -> SamplerInfo:
-        if not (isinstance(cls, type) and issubclass(cls, Sampler)):
-            raise TypeError(f"plugin {plugin_name!r} returned {cls!r}, which is not a qflow Sampler subclass")
+    def _add_class(self, provided: Any, plugin_name: str) -> SamplerInfo:
+        """Record a Sampler subclass, or a zero-argument factory returning a Sampler (called once here)."""
+        if isinstance(provided, type) and issubclass(provided, Sampler):
+            cls = provided
+        elif callable(provided) and not isinstance(provided, type):
+            instance = provided()
+            if not isinstance(instance, Sampler):
+                raise TypeError(
+                    f"plugin {plugin_name!r} gave the factory {provided!r}, which returned {instance!r}, "
+                    "not a qflow Sampler"
+                )
+            cls = type(instance)
+            self._factories[cls] = provided
+        else:
+            raise TypeError(
+                f"plugin {plugin_name!r} returned {provided!r}, which is not a qflow Sampler subclass "
+                "(nor a zero-argument factory returning a Sampler)"
+            )
         for key in (cls.name, *cls.aliases):
             other = self._classes.get(key)
             if other is not None and other is not cls:
@@ -181,6 +209,14 @@ class Registry:
                 DeprecationWarning,
                 stacklevel=3,
             )
+        factory = self._factories.get(cls)
+        if factory is not None:
+            if config:
+                raise InvalidInputError(
+                    f"sampler {cls.name!r} is built by a zero-argument factory; it takes no configuration, "
+                    f"got {sorted(config)}"
+                )
+            return factory()
         return cls(**config)
 
     def supporting(self, protocol: Protocol | str) -> list[str]:

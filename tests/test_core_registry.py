@@ -107,3 +107,66 @@ def test_run_many_equals_individual_runs_with_child_seeds():
         single = sampler.run(bqm, protocol, num_reads=50, seed=child_seed(9, i))
         assert result.info["qflow"]["seed"] == child_seed(9, i)
         assert (result.record.sample == single.record.sample).all()
+
+
+FACTORY = """
+from qflow_core.hookspecs import hookimpl
+from qflow_sa import SimulatedAnnealing
+
+class Tuned(SimulatedAnnealing):
+    name = "sa-tuned"
+    aliases = ()
+
+def make_tuned():
+    return Tuned()
+
+@hookimpl
+def qflow_samplers():
+    return [make_tuned]
+"""
+
+
+def test_a_plugin_may_provide_a_zero_argument_factory(installed_plugin):
+    installed_plugin("factory", FACTORY)
+    sampler = get_sampler("sa-tuned")
+    assert type(sampler).__name__ == "Tuned"
+    info = next(p for p in list_plugins() if p.name == "factory")
+    assert info.state == "ready" and [s.name for s in info.samplers] == ["sa-tuned"]
+    with pytest.raises(InvalidInputError, match="zero-argument factory"):
+        get_sampler("sa-tuned", beta=1)
+
+
+def test_a_misspelt_hook_implementation_fails_the_plugin_loudly(installed_plugin):
+    installed_plugin(
+        "misspelt",
+        """
+        from qflow_core.hookspecs import hookimpl
+        @hookimpl
+        def qflow_sampler():   # missing the final s
+            return []
+        """,
+    )
+    plugins = {p.name: p for p in list_plugins()}
+    assert plugins["misspelt"].state == "failed"
+    assert "qflow_sampler" in plugins["misspelt"].error
+    assert plugins["sa"].state == "ready"
+
+
+@pytest.mark.parametrize(
+    "statement", ["import sys; sys.exit('plugin quits')", "raise SystemExit(3)", "raise GeneratorExit"]
+)
+def test_a_plugin_exiting_at_import_is_isolated_and_named(installed_plugin, statement):
+    installed_plugin("quitter", statement + "\n")
+    plugins = {p.name: p for p in list_plugins()}
+    assert plugins["quitter"].state == "failed"
+    assert plugins["quitter"].distribution == "qflow-testplugin-quitter"
+    assert get_sampler("sa").name == "sa"
+
+
+def test_a_plugin_missing_its_extra_is_listed_with_the_pip_line(installed_plugin):
+    installed_plugin(
+        "needsextra",
+        "from qflow_core.errors import MissingExtraError\nraise MissingExtraError('fancylib', extra='fancy')\n",
+    )
+    info = {p.name: p for p in list_plugins()}["needsextra"]
+    assert info.state == "missing extra" and "pip install" in info.error
