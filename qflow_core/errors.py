@@ -18,6 +18,7 @@ __all__ = [
     "BackendError",
     "InvalidInputError",
     "MissingExtraError",
+    "PluginError",
     "ProblemTooLargeError",
     "QflowError",
     "UnsupportedProtocolError",
@@ -81,6 +82,14 @@ class ProblemTooLargeError(QflowError, MemoryError):
             f"{what} for n = {n} spins would need about {format_bytes(required_bytes)} of memory{hint}; "
             "use fewer spins or a sampler that scales (e.g. 'sa')"
         )
+
+
+class PluginError(QflowError, RuntimeError):
+    """A plugin broke the sampler contract (e.g. returned samples over other variables); names the plugin."""
+
+    def __init__(self, sampler: str, problem: str) -> None:
+        self.sampler = sampler
+        super().__init__(f"sampler {sampler!r} broke the qflow sampler contract: {problem}; report it to its authors")
 
 
 class BackendError(QflowError, RuntimeError):

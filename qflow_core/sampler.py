@@ -35,12 +35,12 @@ from typing import Any, ClassVar, NamedTuple
 import dimod
 import numpy as np
 
-from qflow_core.errors import InvalidInputError, UnsupportedProtocolError
+from qflow_core.errors import InvalidInputError, PluginError, UnsupportedProtocolError
 from qflow_core.protocols import CAPABILITIES, FIDELITIES, Fidelity, Protocol, Survival, as_protocol
 from qflow_core.seeding import child_seeds, resolve_seed
 from qflow_core.validation import positive_int
 
-__all__ = ["Sampler", "attach_details", "spin_sampleset", "validate_bqm"]
+__all__ = ["Sampler", "attach_details", "check_plugin_output", "spin_sampleset", "validate_bqm"]
 
 
 class CheckedRun(NamedTuple):
@@ -163,6 +163,7 @@ class Sampler(dimod.Sampler, abc.ABC):
         self, sampleset: dimod.SampleSet, checked: CheckedRun, *, seed: int, wall_s: float
     ) -> dimod.SampleSet:
         """``_run``'s SampleSet in the BQM's vartype, with ``info["qflow"]`` written (see :meth:`run`)."""
+        check_plugin_output(self.name, sampleset, checked.spin_bqm, checked.num_reads)
         if checked.bqm.vartype is not dimod.SPIN:
             sampleset = sampleset.change_vartype(checked.bqm.vartype, inplace=False)
         record = sampleset.info.setdefault("qflow", {})
@@ -213,6 +214,37 @@ class Sampler(dimod.Sampler, abc.ABC):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r})"
+
+
+def check_plugin_output(
+    sampler: str, sampleset: Any, bqm: dimod.BinaryQuadraticModel, num_reads: int
+) -> dimod.SampleSet:
+    """Refuse a backend's output that does not answer the question asked (raises :class:`PluginError`).
+
+    The SampleSet must be over exactly the BQM's variables, SPIN, hold ``num_reads`` reads (unless it carries
+    exact ``probability`` weights) and have energies equal to the BQM's within 1e-6 relative.
+    """
+    if not isinstance(sampleset, dimod.SampleSet):
+        raise PluginError(sampler, f"_run returned {type(sampleset).__name__}, not a dimod.SampleSet")
+    if set(sampleset.variables) != set(bqm.variables) or len(sampleset.variables) != bqm.num_variables:
+        raise PluginError(
+            sampler,
+            f"the samples are over the variables {list(sampleset.variables)[:8]}… but the BQM has "
+            f"{list(bqm.variables)[:8]}… ({bqm.num_variables} variables)",
+        )
+    if sampleset.vartype is not dimod.SPIN:
+        raise PluginError(sampler, f"_run must return SPIN samples, got {sampleset.vartype.name}")
+    fields = sampleset.record.dtype.names
+    if "probability" not in fields:
+        reads = int(np.sum(sampleset.record.num_occurrences))
+        if reads != num_reads:
+            raise PluginError(sampler, f"{num_reads} reads were asked for but {reads} came back")
+    if len(sampleset):
+        expected = bqm.energies(sampleset)
+        scale = 1.0 + float(np.max(np.abs(expected)))
+        if not np.allclose(sampleset.record.energy, expected, rtol=1e-6, atol=1e-6 * scale):
+            raise PluginError(sampler, "the energies of the returned samples differ from the BQM's energies")
+    return sampleset
 
 
 def validate_bqm(bqm: Any) -> dimod.BinaryQuadraticModel:

@@ -76,3 +76,47 @@ def test_backend_error_keeps_cause_and_partial_results():
         assert isinstance(err, RuntimeError)
         assert isinstance(err.__cause__, ConnectionError)
         assert err.partial == ["first batch"]
+
+
+class _Liar:
+    """Sampler factories whose _run breaks one clause of the contract each."""
+
+    @staticmethod
+    def make(kind):
+        import dimod
+        import numpy as np
+
+        from qflow_core.sampler import Sampler, spin_sampleset
+
+        class Liar(Sampler):
+            name = f"liar-{kind}"
+            capabilities = {"boltzmann": "exact"}
+
+            def _run(self, bqm, protocol, *, num_reads, seed, **options):
+                if kind == "variables":
+                    other = dimod.BQM({"x": 1.0, "y": 0.0, "z": 0.0}, {}, 0.0, "SPIN")
+                    return spin_sampleset(other, np.ones((3, 3)))
+                if kind == "reads":
+                    return spin_sampleset(bqm, np.ones((3, bqm.num_variables)))
+                good = spin_sampleset(bqm, np.ones((num_reads, bqm.num_variables)))
+                return dimod.SampleSet.from_samples(
+                    (good.record.sample, list(good.variables)),
+                    "SPIN",
+                    energy=good.record.energy + 1.0,
+                    num_occurrences=good.record.num_occurrences,
+                )
+
+        return Liar()
+
+
+@pytest.mark.parametrize(
+    ("kind", "message"),
+    [("variables", "variables"), ("reads", "500 reads were asked for but 3"), ("energies", "energies")],
+)
+def test_the_base_class_refuses_output_that_breaks_the_contract(kind, message):
+    from qflow_core.errors import PluginError
+
+    bqm = IsingMemory([[0, 1.0], [1.0, 0]]).to_bqm()
+    with pytest.raises(PluginError, match=message) as info:
+        _Liar.make(kind).run(bqm, Boltzmann(beta=1.0), num_reads=500, seed=0)
+    assert f"liar-{kind}" in str(info.value)
