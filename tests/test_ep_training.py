@@ -120,3 +120,18 @@ def test_the_same_call_runs_on_other_backends(sampler, gamma, module):
     result = ep_train(net, task, QuantumEP(0.5, num_reads=100), sampler, epochs=2, lr=0.3, seed=0, exact_check=False)
     assert result.sampler == sampler and not result.gamma_trained
     assert result.final_loss < result.loss[0]
+
+
+def test_ep_train_records_the_seed_it_used_and_that_seed_reproduces_the_run():
+    import numpy as np
+
+    from qflow_core.experiments.ep import ep_train
+    from qflow_core.learning import QuantumEP
+    from qflow_core.models import SupervisedTask, TransverseIsingNetwork
+
+    net = TransverseIsingNetwork(np.zeros((3, 3)), gamma=0.0, inputs=[0, 1], outputs=[2])
+    task = SupervisedTask.boolean("and")
+    drawn = ep_train(net, task, QuantumEP(nudge=0.5), "sa", epochs=2, seed=None, exact_check=False)
+    assert isinstance(drawn.seed, int)
+    again = ep_train(net, task, QuantumEP(nudge=0.5), "sa", epochs=2, seed=drawn.seed, exact_check=False)
+    assert again.loss == drawn.loss and again.final_parameters == drawn.final_parameters

@@ -33,6 +33,7 @@ from qflow_core.models.network import SupervisedTask, TransverseIsingNetwork
 from qflow_core.registry import resolve_sampler
 from qflow_core.results import ExperimentResult, new_figure, save_figure
 from qflow_core.sampler import Sampler
+from qflow_core.seeding import resolve_seed
 
 __all__ = ["EPTrainResult", "ep_train", "exact_gradient", "exact_loss", "plot_learning_curves"]
 
@@ -163,6 +164,7 @@ def ep_train(
     task.costs(network)  # validates the task against the network before any sampling
     if isinstance(rule, QuantumEP):
         rule.reset()
+    seed = resolve_seed(seed)  # drawn here when None, so the result records the seed the run really used
     seeds = phase_seeds(seed, epochs)
     n = network.n
     gamma_slice = slice(len(network.parameter_vector()) - n, None)
