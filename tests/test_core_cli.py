@@ -128,3 +128,16 @@ def test_console_script_runs_and_debug_shows_traceback(tmp_path):
     assert quiet.returncode == 2 and quiet.stderr.count("\n") == 1 and "is not valid JSON" in quiet.stderr
     loud = subprocess.run([*cmd[:3], "--debug", *cmd[3:]], capture_output=True, text=True, check=False)
     assert loud.returncode != 0 and "Traceback" in loud.stderr
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["compare", "--seed", "-4"], "a seed is an integer in [0, 2**31)"),
+        (["train", "--norm", "abc"], "--norm takes 'initial', 'none' or a number > 0"),
+        (["ep", "--rule", "thermal", "--temperature", "0"], "expected a finite number > 0"),
+    ],
+)
+def test_bad_numbers_are_usage_errors_with_exit_2(argv, message, capsys):
+    assert main(argv) == 2
+    assert message in capsys.readouterr().err

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qflow_core.cli.common import protocol_argument
+from qflow_core.cli.common import protocol_argument, seed_argument
 from qflow_core.errors import InvalidInputError
 from qflow_core.models.attention import OneHotAttention
 
@@ -39,7 +39,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_instance_arguments(parser)
     parser.add_argument("--reads", type=int, default=10000, help="number of reads (default 10000)")
-    parser.add_argument("--seed", type=int, default=None, help="random seed (default: drawn and recorded)")
+    parser.add_argument("--seed", type=seed_argument, default=None, help="random seed (default: drawn and recorded)")
     parser.add_argument("--out", type=Path, default=None, help="write the result as JSON here")
     parser.add_argument("--plot", type=Path, default=None, help="write the figure (PNG) here")
     parser.set_defaults(func=run)

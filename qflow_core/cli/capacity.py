@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from qflow_core.cli.common import seed_argument
 from qflow_core.errors import InvalidInputError
 from qflow_core.experiments.capacity import capacity, split_rule_list
 
@@ -41,7 +42,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--lr", type=float, default=0.05, help="learning rate (default 0.05)")
     parser.add_argument("--flip", type=float, default=0.1, help="fraction of flipped bits in recall cues (0.1)")
     parser.add_argument("--train-fields", action="store_true", help="also train the fields h (default: h = 0)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--seed", type=seed_argument, default=0, help="random seed (default 0)")
     parser.add_argument("--progress", action="store_true", help="show a progress bar")
     parser.add_argument("--out", type=Path, default=None, help="write the result as JSON here")
     parser.add_argument("--plot", type=Path, default=None, help="write the figure (PNG) here")

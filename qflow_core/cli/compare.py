@@ -24,7 +24,7 @@ import argparse
 from pathlib import Path
 
 from qflow_core.cli.attention import add_instance_arguments, load_instance
-from qflow_core.cli.common import protocol_argument
+from qflow_core.cli.common import protocol_argument, seed_argument
 from qflow_core.protocols import parse_protocol
 
 #: Default-job exception: on ``exact`` the Schrödinger evolution of the 20 µs anneal at this energy scale
@@ -60,7 +60,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_instance_arguments(parser)
     parser.add_argument("--reads", type=int, default=10000, help="reads per run (default 10000)")
-    parser.add_argument("--seed", type=int, default=0, help="master seed (default 0); each run derives its own")
+    parser.add_argument(
+        "--seed", type=seed_argument, default=0, help="master seed (default 0); each run derives its own"
+    )
     parser.add_argument("--out", type=Path, default=Path("results/attention.json"), help="JSON result path")
     parser.add_argument("--plot", type=Path, default=Path("results/attention.png"), help="figure path (PNG)")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")

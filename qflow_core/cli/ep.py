@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from qflow_core.cli.common import positive_float_argument, seed_argument
 from qflow_core.errors import InvalidInputError
 from qflow_core.io import atomic_write_json
 
@@ -38,13 +39,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="nudge b on approximate samplers (default 0.5): a low-temperature classical sampler only sees a "
         "nudge that flips spins, so it needs b comparable to the gaps",
     )
-    parser.add_argument("--temperature", type=float, default=0.5, help="temperature of ThermalEP (default 0.5)")
+    parser.add_argument(
+        "--temperature", type=positive_float_argument, default=0.5, help="temperature of ThermalEP (default 0.5)"
+    )
     parser.add_argument("--epochs", type=int, default=30, help="training epochs (default 30)")
     parser.add_argument("--lr", type=float, default=0.3, help="learning rate (default 0.3)")
     parser.add_argument("--reads", type=int, default=1000, help="reads per phase (default 1000)")
     parser.add_argument("--fix-gamma", action="store_true", help="do not train Γ")
     parser.add_argument("--no-exact-check", action="store_true", help="skip the exact loss / gradient check")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--seed", type=seed_argument, default=0, help="random seed (default 0)")
     parser.add_argument("--out", type=Path, default=Path("results/ep.json"), help="JSON output file")
     parser.add_argument("--plot", type=Path, default=Path("results/ep.png"), help="learning-curve PNG")
     parser.set_defaults(func=run)

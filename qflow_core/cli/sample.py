@@ -9,7 +9,7 @@ from pathlib import Path
 import dimod
 import numpy as np
 
-from qflow_core.cli.common import protocol_argument
+from qflow_core.cli.common import protocol_argument, seed_argument
 from qflow_core.errors import InvalidInputError
 from qflow_core.io import atomic_write_text, to_jsonable
 from qflow_core.models.memory import IsingMemory
@@ -32,7 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--bqm", required=True, type=Path, help="model file (JSON)")
     parser.add_argument("--reads", type=int, default=1000, help="number of reads (default 1000)")
-    parser.add_argument("--seed", type=int, default=None, help="random seed (default: drawn and recorded)")
+    parser.add_argument("--seed", type=seed_argument, default=None, help="random seed (default: drawn and recorded)")
     parser.add_argument("--out", type=Path, default=None, help="write the SampleSet JSON here (default: stdout)")
     parser.set_defaults(func=run)
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from qflow_core.cli.common import norm_argument, seed_argument
 from qflow_core.errors import InvalidInputError
 from qflow_core.experiments.capacity import rule_label
 from qflow_core.experiments.recall import recall
@@ -61,10 +62,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--patterns", type=Path, default=None, help="(P, N) ±1 patterns as .npy instead")
     parser.add_argument("--epochs", type=int, default=300, help="training epochs (default 300)")
     parser.add_argument("--lr", type=float, default=0.05, help="learning rate (default 0.05)")
-    parser.add_argument("--norm", default="initial", help="'initial' (default), a number, or 'none'")
+    parser.add_argument(
+        "--norm", type=norm_argument, default="initial", help="'initial' (default), a number, or 'none'"
+    )
     parser.add_argument("--weight-decay", type=float, default=0.0, help="weight decay (default 0)")
     parser.add_argument("--freeze-fields", action="store_true", help="train J only (h stays 0)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of patterns, recall and sampler runs (default 0)")
+    parser.add_argument(
+        "--seed", type=seed_argument, default=0, help="seed of patterns, recall and sampler runs (default 0)"
+    )
     parser.add_argument(
         "--checkpoint",
         type=Path,
@@ -118,7 +123,7 @@ def load_patterns(args: argparse.Namespace) -> np.ndarray:
 def run(args: argparse.Namespace) -> int:
     rule = build_rule(args)
     patterns = load_patterns(args)
-    norm = None if str(args.norm).lower() == "none" else args.norm if args.norm == "initial" else float(args.norm)
+    norm = args.norm
     if args.sampler is not None and not rule.requires_sampler:
         print(f"note: rule {rule.name!r} is closed-form; --sampler {args.sampler} is not used", file=sys.stderr)
     memory = Hebbian.store(patterns)
