@@ -19,7 +19,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from qflow_core.io import atomic_write_json, to_jsonable
+from qflow_core.io import atomic_output, atomic_write_json, to_jsonable
 
 __all__ = ["ExperimentResult", "new_figure", "save_figure"]
 
@@ -51,16 +51,13 @@ def new_figure(nrows: int = 1, ncols: int = 1, **kwargs: Any):
 
 
 def save_figure(fig, path: str | os.PathLike) -> Path:
-    """Save ``fig`` as PNG through a temporary file, then close it."""
+    """Save ``fig`` (format from the suffix: PNG, SVG, PDF) through :func:`atomic_output`, then close it."""
     import matplotlib.pyplot as plt
 
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp.png")
     try:
-        fig.savefig(tmp, dpi=130)
-        os.replace(tmp, path)
+        with atomic_output(path) as tmp:
+            fig.savefig(tmp, dpi=130)
     finally:
         plt.close(fig)
-        tmp.unlink(missing_ok=True)
     return path
