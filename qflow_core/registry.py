@@ -100,6 +100,7 @@ class Registry:
         self._plugins: dict[str, PluginInfo] = {}
         self._classes: dict[str, type[Sampler]] = {}
         self._factories: dict[type[Sampler], Any] = {}
+        self._claims: dict[str, list[tuple[str, str | None, type[Sampler]]]] = {}
 
     # -- loading ------------------------------------------------------------------------------------------
     def load(self) -> None:
@@ -142,7 +143,7 @@ class Registry:
                 "qflow_samplers", remove_plugins=[p for p in self._manager.get_plugins() if p is not plugin]
             )
             provided = [item for result in hook() for item in result]
-            infos = tuple(self._add_class(item, name) for item in provided)
+            infos = tuple(self._add_class(item, name, dist_name) for item in provided)
         except Exception as exc:
             if self._manager.is_registered(plugin):
                 self._manager.unregister(plugin)
@@ -152,7 +153,7 @@ class Registry:
         self._plugins[name] = info
         return info
 
-    def _add_class(self, provided: Any, plugin_name: str) -> SamplerInfo:
+    def _add_class(self, provided: Any, plugin_name: str, dist_name: str | None) -> SamplerInfo:
         """Record a Sampler subclass, or a zero-argument factory returning a Sampler (called once here)."""
         if isinstance(provided, type) and issubclass(provided, Sampler):
             cls = provided
@@ -171,16 +172,10 @@ class Registry:
                 "(nor a zero-argument factory returning a Sampler)"
             )
         for key in (cls.name, *cls.aliases):
-            other = self._classes.get(key)
-            if other is not None and other is not cls:
-                warnings.warn(
-                    f"sampler name {key!r} from plugin {plugin_name!r} is already taken by {other.__module__}."
-                    f"{other.__qualname__}; keeping the first",
-                    RuntimeWarning,
-                    stacklevel=2,
-                )
-                continue
-            self._classes[key] = cls
+            claims = self._claims.setdefault(key, [])
+            if all(claimed is not cls for _, _, claimed in claims):
+                claims.append((plugin_name, dist_name, cls))
+            self._classes.setdefault(key, cls)
         doc = (cls.__doc__ or "").strip().splitlines()
         return SamplerInfo(cls.name, tuple(cls.aliases), dict(cls.capabilities), doc[0] if doc else "")
 
@@ -194,9 +189,14 @@ class Registry:
         self.load()
         return {name: cls for name, cls in self._classes.items() if cls.name == name}
 
-    def get(self, name: str, **config: Any) -> Sampler:
+    def get(self, name: str, *, plugin: str | None = None, **config: Any) -> Sampler:
+        """Instantiate sampler ``name``; ``plugin`` (entry-point or distribution name) picks among claimants.
+
+        A name claimed by two plugins is never resolved silently: without ``plugin`` it is an error that
+        names both.
+        """
         self.load()
-        cls = self._classes.get(name)
+        cls = self._pick(name, plugin)
         if cls is None:
             failed = [p.name for p in self._plugins.values() if p.error]
             hint = f"; plugins that failed to load: {', '.join(failed)} (see `qflow plugins`)" if failed else ""
@@ -219,6 +219,24 @@ class Registry:
             return factory()
         return cls(**config)
 
+    def _pick(self, name: str, plugin: str | None) -> type[Sampler] | None:
+        claims = self._claims.get(name, [])
+        if plugin is not None:
+            chosen = [cls for entry, dist, cls in claims if plugin in (entry, dist)]
+            if not chosen:
+                owners = ", ".join(f"{entry!r} ({dist or 'in-process'})" for entry, dist, _ in claims) or "none"
+                raise InvalidInputError(f"no plugin {plugin!r} provides sampler {name!r}; it is provided by: {owners}")
+            return chosen[0]
+        if len(claims) > 1:
+            owners = " and ".join(
+                f"plugin {entry!r} of distribution {dist or 'in-process'!r}" for entry, dist, _ in claims
+            )
+            raise InvalidInputError(
+                f"sampler name {name!r} is claimed by {owners}; pick one explicitly, e.g. "
+                f"get_sampler({name!r}, plugin={claims[0][1] or claims[0][0]!r}), or uninstall the other"
+            )
+        return self._classes.get(name)
+
     def supporting(self, protocol: Protocol | str) -> list[str]:
         protocol = as_protocol(protocol)
         return sorted(name for name, cls in self.sampler_classes().items() if cls.supports(protocol) is not None)
@@ -239,9 +257,13 @@ def default_registry() -> Registry:
     return _default
 
 
-def get_sampler(name: str, **config: Any) -> Sampler:
-    """Instantiate the installed sampler ``name`` with backend ``config`` (e.g. ``solver=...`` for dwave)."""
-    return default_registry().get(name, **config)
+def get_sampler(name: str, *, plugin: str | None = None, **config: Any) -> Sampler:
+    """Instantiate the installed sampler ``name`` with backend ``config`` (e.g. ``solver=...`` for dwave).
+
+    ``plugin`` (an entry-point or distribution name, e.g. ``"qflow"``) picks the provider when two installed
+    plugins claim the same name.
+    """
+    return default_registry().get(name, plugin=plugin, **config)
 
 
 def resolve_sampler(sampler: Sampler | str | None, *, purpose: str = "this experiment runs on a sampler") -> Sampler:

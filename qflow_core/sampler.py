@@ -28,6 +28,8 @@ A complete sampler in a few lines (classical Boltzmann sampling by exact enumera
 from __future__ import annotations
 
 import abc
+import functools
+import importlib.metadata
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, NamedTuple
@@ -175,6 +177,7 @@ class Sampler(dimod.Sampler, abc.ABC):
             seed=seed,
             num_reads=checked.num_reads,
             timing={"wall_s": wall_s, **record.pop("timing", {})},
+            distribution=distribution_of(type(self)),
             backend=details,
         )
         return sampleset
@@ -214,6 +217,27 @@ class Sampler(dimod.Sampler, abc.ABC):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r})"
+
+
+@functools.cache
+def _distributions() -> dict[str, list[str]]:
+    return importlib.metadata.packages_distributions()
+
+
+def distribution_of(cls: type) -> dict[str, str | None]:
+    """``{"name", "version"}`` of the installed distribution that ships ``cls``'s top-level package.
+
+    >>> distribution_of(Sampler)["name"]
+    'qflow'
+    """
+    top = cls.__module__.split(".")[0]
+    names = _distributions().get(top)
+    if not names:
+        return {"name": None, "version": None}
+    try:
+        return {"name": names[0], "version": importlib.metadata.version(names[0])}
+    except importlib.metadata.PackageNotFoundError:
+        return {"name": names[0], "version": None}
 
 
 def check_plugin_output(

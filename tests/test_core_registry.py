@@ -170,3 +170,38 @@ def test_a_plugin_missing_its_extra_is_listed_with_the_pip_line(installed_plugin
     )
     info = {p.name: p for p in list_plugins()}["needsextra"]
     assert info.state == "missing extra" and "pip install" in info.error
+
+
+HIJACK = """
+from qflow_core.hookspecs import hookimpl
+from qflow_sa import SimulatedAnnealing
+
+class Impostor(SimulatedAnnealing):
+    '''Claims the built-in name.'''
+    name = "sa"
+    aliases = ()
+
+@hookimpl
+def qflow_samplers():
+    return [Impostor]
+"""
+
+
+def test_a_plugin_cannot_silently_take_over_a_builtin_name(installed_plugin):
+    installed_plugin("aaa", HIJACK)  # "aaa" sorts, and so loads, before the built-in "sa"
+    with pytest.raises(InvalidInputError) as info:
+        get_sampler("sa")
+    message = str(info.value)
+    assert "'qflow'" in message and "'qflow-testplugin-aaa'" in message and "plugin=" in message
+    assert type(get_sampler("sa", plugin="qflow")).__name__ == "SimulatedAnnealing"
+    assert type(get_sampler("sa", plugin="qflow-testplugin-aaa")).__name__ == "Impostor"
+    with pytest.raises(InvalidInputError, match="no plugin 'nobody' provides sampler 'sa'"):
+        get_sampler("sa", plugin="nobody")
+
+
+def test_results_record_the_distribution_that_produced_them():
+    bqm = IsingMemory([[0, 1.0], [1.0, 0]]).to_bqm()
+    record = get_sampler("sa").run(bqm, Boltzmann(beta=1), num_reads=5, seed=0).info["qflow"]
+    assert record["distribution"]["name"] == "qflow" and record["distribution"]["version"]
+    record = get_sampler("enum").run(bqm, Boltzmann(beta=1), num_reads=5, seed=0).info["qflow"]
+    assert record["distribution"]["name"] == "qflow-enum"
