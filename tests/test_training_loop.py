@@ -150,3 +150,13 @@ def test_progress_bar_and_plot(tmp_path, capsys):
     assert path.stat().st_size > 1000
     saved = history.save(tmp_path / "history.json")
     assert json.loads(saved.read_text())["rule"]["rule"] == "softmax-hebbian"
+
+
+def test_a_checkpoint_without_its_config_is_a_typed_error(tmp_path):
+    from qflow_core.learning.training import CHECKPOINT_FORMAT
+
+    path = tmp_path / "ck.json"
+    path.write_text(json.dumps({"format": CHECKPOINT_FORMAT, "J": [[0.0]]}))
+    patterns = np.array([[1, -1, 1, 1], [1, 1, -1, 1]])
+    with pytest.raises(InvalidInputError, match=r"incomplete .*config"):
+        train(Hebbian.store(patterns), patterns, SoftmaxHebbian(beta=2.0), epochs=2, lr=0.1, seed=5, checkpoint=path)

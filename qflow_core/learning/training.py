@@ -280,8 +280,14 @@ def _resume(path: Path, config: dict, memory: IsingMemory, history: History, rng
         state = json.loads(path.read_text())
     except (OSError, json.JSONDecodeError) as exc:
         raise InvalidInputError(f"cannot read the checkpoint {path}: {exc}") from None
-    if state.get("format") != CHECKPOINT_FORMAT:
+    if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
         raise InvalidInputError(f"{path} is not a qflow training checkpoint ({CHECKPOINT_FORMAT})")
+    missing = [k for k in ("config", "J", "h", "history", "epochs_done", "rng") if k not in state]
+    if missing:
+        raise InvalidInputError(
+            f"the checkpoint {path} is incomplete (no {', '.join(missing)}); delete it or pass another "
+            "checkpoint path to start afresh"
+        )
     saved = state["config"]
     if saved != json.loads(json.dumps(config)):
         differ = sorted(k for k in set(saved) | set(config) if saved.get(k) != config.get(k))
