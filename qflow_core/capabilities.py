@@ -104,8 +104,11 @@ def find_capability(interface: type[T], prefer: Sampler | None = None, *, regist
     """``prefer`` if it implements ``interface``, else an instance of the first installed sampler that does.
 
     >>> from qflow_core.registry import Registry
-    >>> find_capability(SpectralBackend, registry=Registry()).name
-    'exact'
+    >>> try:
+    ...     find_capability(SpectralBackend, registry=Registry(group="no.such.plugins"))
+    ... except MissingCapabilityError as exc:
+    ...     print(exc.interface)
+    qflow_core.capabilities.SpectralBackend
     """
     if prefer is not None and isinstance(prefer, interface):
         return prefer

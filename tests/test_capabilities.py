@@ -19,6 +19,7 @@ from qflow_core.capabilities import (
     x_expectations,
 )
 from qflow_core.errors import MissingCapabilityError, QflowError
+from qflow_core.experiments.ep import exact_loss
 from qflow_core.hookspecs import hookimpl
 from qflow_core.learning.ep import QuantumEP, ThermalEP
 from qflow_core.models.memory import IsingMemory
@@ -134,6 +135,10 @@ def test_registry_lookup_finds_the_third_party_backend(without_exact):
     ours = SupervisedTask.from_teacher(teacher, rounded=False)
     reference = SupervisedTask.from_teacher(teacher, rounded=False, backend=Registry().get("exact"))
     np.testing.assert_allclose(ours.targets, reference.targets, atol=1e-10)
+    for rule in (QuantumEP(0.1), ThermalEP(0.7)):  # exact_loss falls back to the registry's spectral backend
+        assert exact_loss(network(), X_TASK, rule) == pytest.approx(
+            exact_loss(network(), X_TASK, rule, backend=Registry().get("exact")), abs=1e-10
+        )
 
 
 def test_missing_capability_names_the_interface_and_the_provider(monkeypatch):
@@ -161,6 +166,9 @@ def test_exact_plugin_implements_the_interface():
 
     truth = expm(-2.0 * H)
     np.testing.assert_allclose(rho, truth / np.trace(truth), atol=1e-10)
+    np.testing.assert_allclose(gibbs.z_populations(), np.diag(rho), atol=1e-12)
+    X0 = -dense_hamiltonian(np.zeros((4, 4)), np.zeros(4), [1.0, 0, 0, 0])  # σˣ on site 0
+    assert gibbs.x_expectations()[0] == pytest.approx(np.trace(rho @ X0), abs=1e-12)
 
 
 def test_core_never_imports_or_names_a_plugin():

@@ -104,16 +104,9 @@ def exact_loss(network: TransverseIsingNetwork, task: SupervisedTask, rule: Rule
             probabilities, x = z_probabilities(state), x_expectations(state)
         else:
             gibbs = spectral.gibbs_state(phase.J, phase.h, gamma, 1.0 / rule.temperature)
-            vectors, weights = np.asarray(gibbs.vectors), np.asarray(gibbs.weights)
-            probabilities = np.sum(np.abs(vectors) ** 2 * weights, axis=1)
-            x = np.array([_thermal_x(vectors, weights, network.n, i) for i in range(network.n)])
+            probabilities, x = gibbs.z_populations(), gibbs.x_expectations()
         total += cost.expectation(states, probabilities, np.where(phase.gamma < 0, -x, x))
     return total / len(task)
-
-
-def _thermal_x(vectors: np.ndarray, weights: np.ndarray, n: int, i: int) -> float:
-    flipped = vectors[np.arange(2**n) ^ (1 << (n - 1 - i))]
-    return float(np.real(np.sum(vectors.conj() * flipped * weights)))
 
 
 def exact_gradient(
