@@ -17,6 +17,7 @@ from collections.abc import Iterable
 __all__ = [
     "BackendError",
     "InvalidInputError",
+    "MissingCapabilityError",
     "MissingExtraError",
     "PluginError",
     "ProblemTooLargeError",
@@ -57,6 +58,14 @@ class UnsupportedProtocolError(QflowError):
             where = "no installed sampler supports it"
         why = f" ({reason})" if reason else ""
         super().__init__(f"sampler {sampler!r} does not support {protocol}{why}; {where}")
+
+
+class MissingCapabilityError(QflowError):
+    """No sampler at hand (nor any installed one) implements an optional interface such as ``SpectralBackend``."""
+
+    def __init__(self, interface: str, *, providers: str) -> None:
+        self.interface = interface
+        super().__init__(f"no installed sampler implements {interface}; {providers}")
 
 
 class MissingExtraError(QflowError, ImportError):

@@ -37,6 +37,7 @@ from typing import Any, ClassVar
 import dimod
 import numpy as np
 
+from qflow_core.capabilities import Eigenstate, GibbsSpectrum, SpectralBackend
 from qflow_core.errors import InvalidInputError, ProblemTooLargeError
 from qflow_core.models.memory import IsingMemory
 from qflow_core.protocols import Anneal, Boltzmann, GroundState, Protocol, Survival
@@ -66,8 +67,12 @@ _BYTES_PER_ROW = 8 * 4  # energy, probability, num_occurrences, + samples (n byt
 OPTIONS = ("gamma_per_spin", "level", "v0", "gap", "average", "eta", "steps", "tol", "return_state")
 
 
-class ExactSampler(Sampler):
-    """Exact enumeration and exact diagonalization of the transverse-field Ising model (ground truth)."""
+class ExactSampler(Sampler, SpectralBackend):
+    """Exact enumeration and exact diagonalization of the transverse-field Ising model (ground truth).
+
+    Implements :class:`qflow_core.capabilities.SpectralBackend` with :func:`~qflow_exact.tfim.ground_state`
+    (matrix-free Lanczos) and :func:`~qflow_exact.tfim.gibbs` (dense diagonalization).
+    """
 
     name: ClassVar[str] = "exact"
     capabilities: ClassVar[dict[str, str]] = {
@@ -79,6 +84,16 @@ class ExactSampler(Sampler):
         "ground_state": "exact",
     }
     default_protocol: ClassVar[Protocol] = Boltzmann(beta=1.0)
+
+    def eigenstate(self, J: Any, h: Any, gamma: Any, *, level: int = 0, v0: np.ndarray | None = None) -> Eigenstate:
+        """Eigenstate ``level`` of H(Γ) by Lanczos (see :func:`qflow_exact.tfim.ground_state`)."""
+        res = ground_state(J, h, gamma, level=level, v0=v0)
+        return Eigenstate(float(res.energy), np.asarray(res.state), int(res.num_matvecs))
+
+    def gibbs_state(self, J: Any, h: Any, gamma: Any, beta: float) -> GibbsSpectrum:
+        """Full spectrum and Gibbs weights of H(Γ) (see :func:`qflow_exact.tfim.gibbs`)."""
+        st = gibbs(J, h, gamma, beta)
+        return GibbsSpectrum(np.asarray(st.energies), np.asarray(st.vectors), np.asarray(st.weights))
 
     def _run(
         self, bqm: dimod.BinaryQuadraticModel, protocol: Protocol, *, num_reads: int, seed: int, **options: Any

@@ -3,7 +3,7 @@
 :func:`ep_train` runs gradient descent θ ← θ − η ĝ with ĝ from a :class:`~qflow_core.learning.ep.QuantumEP` or
 :class:`~qflow_core.learning.ep.ThermalEP` rule on any sampler, and records per epoch: the loss the sampler's free phase
 measures, the exact loss and the cosine similarity between ĝ and the exact gradient (central finite differences
-of the exact loss, computed with the exact backend's ``qflow_exact.tfim``), and the wall time of the EP step.
+of the exact loss, from the spectrum a ``SpectralBackend`` sampler gives), and the wall time of the EP step.
 Γ is trained only where the backend measures ⟨X⟩ and is kept ≥ 0.
 
 >>> import numpy as np
@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from qflow_core.capabilities import SpectralBackend, basis_states, find_capability, x_expectations, z_probabilities
 from qflow_core.errors import InvalidInputError
 from qflow_core.learning.ep import QuantumEP, ThermalEP, phase_seeds
 from qflow_core.models.network import SupervisedTask, TransverseIsingNetwork
@@ -88,29 +89,25 @@ def plot_learning_curves(results: Sequence[EPTrainResult], path: str | os.PathLi
     return save_figure(fig, path)
 
 
-def exact_loss(network: TransverseIsingNetwork, task: SupervisedTask, rule: Rule) -> float:
-    """The loss the rule descends, computed exactly: mean ⟨C_p⟩ in the eigenstate (QuantumEP) or Gibbs state."""
-    from qflow_exact import tfim
+def exact_loss(network: TransverseIsingNetwork, task: SupervisedTask, rule: Rule, backend: Any = None) -> float:
+    """The loss the rule descends, computed exactly: mean ⟨C_p⟩ in the eigenstate (QuantumEP) or Gibbs state.
 
-    states = tfim.basis_states(network.n)
+    The spectrum comes from ``backend`` if it implements :class:`~qflow_core.capabilities.SpectralBackend`, else
+    from an installed sampler that does.
+    """
+    spectral = find_capability(SpectralBackend, backend)
+    states = basis_states(network.n)
     total = 0.0
     for phase, cost in task.phases(network):
         gamma = np.abs(phase.gamma)  # H(−Γ_i) = Z_i H(|Γ_i|) Z_i: same z statistics, ⟨X_i⟩ changes sign
         if isinstance(rule, QuantumEP):
-            state = tfim.ground_state(phase.J, phase.h, gamma, level=rule.level).state
-            probabilities, x = tfim.z_probabilities(state), tfim.x_expectations(state)
+            state = spectral.eigenstate(phase.J, phase.h, gamma, level=rule.level).state
+            probabilities, x = z_probabilities(state), x_expectations(state)
         else:
-            gibbs = tfim.gibbs(phase.J, phase.h, gamma, 1.0 / rule.temperature)
-            vectors, weights = np.asarray(gibbs.vectors), np.asarray(gibbs.weights)
-            probabilities = np.sum(np.abs(vectors) ** 2 * weights, axis=1)
-            x = np.array([_thermal_x(vectors, weights, network.n, i) for i in range(network.n)])
+            gibbs = spectral.gibbs_state(phase.J, phase.h, gamma, 1.0 / rule.temperature)
+            probabilities, x = gibbs.z_populations(), gibbs.x_expectations()
         total += cost.expectation(states, probabilities, np.where(phase.gamma < 0, -x, x))
     return total / len(task)
-
-
-def _thermal_x(vectors: np.ndarray, weights: np.ndarray, n: int, i: int) -> float:
-    flipped = vectors[np.arange(2**n) ^ (1 << (n - 1 - i))]
-    return float(np.real(np.sum(vectors.conj() * flipped * weights)))
 
 
 def exact_gradient(

@@ -12,8 +12,8 @@ the shot-noise standard error of every component.
 * :class:`ThermalEP` (THEORY §5.2–5.3): ``estimator="covariance"`` uses free-phase ``Boltzmann`` samples only,
   dL/dθ = −(1/T) Cov(C, ∂E/∂θ) (Eq. 36); ``estimator="nudged"`` differentiates ⟨∂_θH⟩ in thermal nudged
   phases (Eq. 37/39), exact also with a transverse field. With Γ > 0 the plain covariance of z-basis samples is
-  biased (Eq. 38): on the exact backend the rule computes the Kubo–Mori covariance instead, elsewhere it warns
-  and switches to the nudged estimator.
+  biased (Eq. 38): on a sampler that implements :class:`~qflow_core.capabilities.SpectralBackend` (e.g. exact)
+  the rule computes the Kubo–Mori covariance instead, elsewhere it warns and switches to the nudged estimator.
 
 Shot noise (Eq. 34 note): for N reads per phase, SE(ĝ_c) = [Var_b(O) + Var_{−b}(O)]^{1/2} / (2b√N) with O the
 measured ±1 operator (Var O = 1 − ⟨O⟩²). The SE is always the one an N-shot estimate has; when the backend
@@ -40,6 +40,7 @@ from typing import Any, Literal
 import dimod
 import numpy as np
 
+from qflow_core.capabilities import SpectralBackend, basis_states, find_capability
 from qflow_core.errors import InvalidInputError
 from qflow_core.learning.rules import LearningRule, Update
 from qflow_core.models.network import PauliObservable, SupervisedTask, TransverseIsingNetwork
@@ -58,9 +59,6 @@ __all__ = [
     "extrapolated_start",
     "measure_phase",
 ]
-
-#: The sampler whose backend options (per-spin Γ, eigenstate level, warm start, state vector) EP uses.
-EXACT_SAMPLER = "exact"
 
 
 class QuantumThermalBiasWarning(UserWarning):
@@ -112,34 +110,37 @@ def measure_phase(
 ) -> PhaseMeasurement:
     """Run one phase of ``network`` on ``sampler``: ``GroundState`` (``beta=None``) or ``Boltzmann(beta, Γ)``.
 
-    Per-spin transverse fields, ``level > 0`` and the warm start ``v0`` need the exact backend; on other
+    Per-spin transverse fields, ``level > 0`` and the warm start ``v0`` need a sampler that implements
+    :class:`~qflow_core.capabilities.SpectralBackend` (whose runs accept those options); on other
     samplers a uniform Γ ≥ 0 goes into the protocol and anything else is an error. A negative Γ_i (an X nudge
     can make one) is run as |Γ_i|: H(−Γ_i) = Z_i H(|Γ_i|) Z_i, so z-basis statistics are unchanged and ⟨X_i⟩
     and the state vector are mapped back.
     """
-    exact_backend = sampler.name == EXACT_SAMPLER
+    spectral = isinstance(sampler, SpectralBackend)
     flipped = network.gamma < 0
     if flipped.any():
         network = network._replace(network.J, network.h, np.abs(network.gamma))
     gamma = network.uniform_gamma
     options: dict[str, Any] = {}
     if gamma is None:
-        if not exact_backend:
+        if not spectral:
             raise InvalidInputError(
                 f"sampler {sampler.name!r} takes one transverse field Γ ≥ 0 for all spins, but this phase has "
-                f"Γ = {network.gamma.tolist()}; use a uniform Γ (and a cost without X terms) or the exact sampler"
+                f"Γ = {network.gamma.tolist()}; use a uniform Γ (and a cost without X terms) or a sampler that "
+                "implements SpectralBackend (e.g. the exact sampler)"
             )
         options["gamma_per_spin"] = network.gamma.copy()
         gamma = float(np.max(network.gamma))
     protocol: Protocol = GroundState(gamma=gamma) if beta is None else Boltzmann(beta=beta, gamma=gamma)
     if level:
-        if not exact_backend or beta is not None:
+        if not spectral or beta is not None:
             raise InvalidInputError(
-                f"excited-state EP (level={level}) needs GroundState phases on the exact sampler, not {sampler.name!r}"
+                f"excited-state EP (level={level}) needs GroundState phases on a SpectralBackend sampler (e.g. the "
+                f"exact sampler), not {sampler.name!r}"
             )
         options["level"] = int(level)
     signs = _z_string_signs(network.n, flipped) if flipped.any() else None
-    if exact_backend and beta is None:
+    if spectral and beta is None:
         options["return_state"] = True
         if v0 is not None:
             options["v0"] = v0 if signs is None else signs * v0
@@ -296,9 +297,10 @@ def phase_seeds(seed: int | None, count: int) -> list[int]:
 
 
 def _check_costs(costs: Sequence[PauliObservable], sampler: Sampler) -> None:
-    if sampler.name != EXACT_SAMPLER and not all(c.is_diagonal for c in costs):
+    if not isinstance(sampler, SpectralBackend) and not all(c.is_diagonal for c in costs):
         raise InvalidInputError(
-            f"the cost has X terms; only the exact sampler can nudge with them and measure ⟨X⟩, not {sampler.name!r}"
+            "the cost has X terms; only a sampler that implements SpectralBackend (e.g. the exact sampler) can "
+            f"nudge with them and measure ⟨X⟩, not {sampler.name!r}"
         )
 
 
@@ -480,7 +482,7 @@ class ThermalEP(_EPRule):
     phases of H ± bC (Eq. 37/39), exact with or without a transverse field.
 
     ``quantum`` says what the covariance estimator does when Γ > 0, where the plain covariance of z-basis
-    samples is biased (Eq. 38): ``"auto"`` computes the Kubo–Mori covariance on the exact backend and
+    samples is biased (Eq. 38): ``"auto"`` computes the Kubo–Mori covariance on a SpectralBackend sampler and
     elsewhere warns and switches to the nudged estimator; ``"nudged"`` always switches; ``"plain"`` keeps the
     biased plain covariance (with a :class:`QuantumThermalBiasWarning`) — useful only to show the bias.
 
@@ -530,7 +532,7 @@ class ThermalEP(_EPRule):
             return "covariance"
         if self.quantum == "plain":
             return "plain-covariance"
-        if self.quantum == "auto" and sampler.name == EXACT_SAMPLER:
+        if self.quantum == "auto" and isinstance(sampler, SpectralBackend):
             return "kubo-mori"
         return "nudged"
 
@@ -558,11 +560,11 @@ class ThermalEP(_EPRule):
                 warnings.warn(message, QuantumThermalBiasWarning, stacklevel=2)
             notes.append(message)
         if estimator == "kubo-mori":
-            return _kubo_mori_gradient(phases, self.temperature, notes)
+            return _kubo_mori_gradient(phases, self.temperature, notes, sampler)
         if not all(c.is_diagonal for c in costs):
             raise InvalidInputError(
                 "a thermal cost with X terms needs the Kubo–Mori estimator: ThermalEP(T, 'covariance', "
-                "quantum='auto') on the exact sampler with Γ > 0"
+                "quantum='auto') on a SpectralBackend sampler (e.g. the exact sampler) with Γ > 0"
             )
         if estimator == "nudged":
             return self._nudged(phases, sampler, seed, notes)
@@ -601,8 +603,8 @@ class ThermalEP(_EPRule):
         """L = mean_p Tr(ρ_p C_p) measured in the free thermal phases (needs a diagonal cost off the exact backend)."""
         network, task, sampler, seed = _rule_arguments(memory, patterns, sampler, rng, seed)
         phases = task.phases(network)
-        if sampler.name == EXACT_SAMPLER and not all(c.is_diagonal for _, c in phases):
-            return _kubo_mori_gradient(phases, self.temperature, []).loss  # ⟨X⟩ needs the full Gibbs state
+        if isinstance(sampler, SpectralBackend) and not all(c.is_diagonal for _, c in phases):
+            return _kubo_mori_gradient(phases, self.temperature, [], sampler).loss  # ⟨X⟩ needs the full Gibbs state
         _check_costs([c for _, c in phases], sampler)
         seeds = phase_seeds(seed, len(phases))
         return float(
@@ -646,21 +648,22 @@ def _kubo_mori_gradient(
     phases: Sequence[tuple[TransverseIsingNetwork, PauliObservable]],
     temperature: float,
     notes: list[str],
+    sampler: Sampler | None = None,
 ) -> EPGradient:
     """Exact quantum thermal gradient, Eq. (38): dL/dθ = −(1/T)[⟨∂_θH; C⟩_KM − ⟨∂_θH⟩⟨C⟩], by full ED.
 
     With V the eigenvectors, p the Gibbs weights and G_mn = conj(C_mn)·w(p_m, p_n) in the eigenbasis
     (w the logarithmic mean), ⟨A; C⟩_KM = Σ_st A_st Σ_m conj(V_sm) R_tm with R = V Gᵀ: one product covers every
-    diagonal A (Z_i, Z_iZ_j) and a bit flip of the rows covers X_i.
+    diagonal A (Z_i, Z_iZ_j) and a bit flip of the rows covers X_i. The spectrum comes from ``sampler`` if it
+    implements :class:`~qflow_core.capabilities.SpectralBackend`, else from an installed sampler that does.
     """
-    from qflow_exact import tfim
-
+    backend = find_capability(SpectralBackend, sampler)
     moments = _Moments()
     for network, cost in phases:
         n = network.n
-        gibbs = tfim.gibbs(network.J, network.h, network.gamma, 1.0 / temperature)
-        energies, vectors, p = _gibbs_parts(gibbs)
-        states = tfim.basis_states(n).astype(float)
+        spectrum = backend.gibbs_state(network.J, network.h, network.gamma, 1.0 / temperature)
+        energies, vectors, p = spectrum.energies, spectrum.vectors, spectrum.weights
+        states = basis_states(n).astype(float)
         flips = [np.arange(2**n) ^ (1 << (n - 1 - i)) for i in range(n)]
         c_vectors = cost.diagonal(states)[:, None] * vectors + sum(
             cost.x[i] * vectors[flips[i]] for i in range(n) if cost.x[i]
@@ -684,8 +687,8 @@ def _kubo_mori_gradient(
         moments.var_gamma.append(np.zeros(n))
         moments.losses.append(mean_c)
         moments.num_phases += 1
-    notes.append("Kubo–Mori covariance from exact diagonalization (no shot noise)")
-    return moments.result(estimator="kubo-mori", nudge=None, sampler=EXACT_SAMPLER, notes=notes)
+    notes.append(f"Kubo–Mori covariance from the full spectrum given by {backend.name!r} (no shot noise)")
+    return moments.result(estimator="kubo-mori", nudge=None, sampler=backend.name, notes=notes)
 
 
 def _log_mean(p: np.ndarray, scaled_energies: np.ndarray) -> np.ndarray:
@@ -696,8 +699,3 @@ def _log_mean(p: np.ndarray, scaled_energies: np.ndarray) -> np.ndarray:
     small = log_gap < 1e-8
     safe_gap = np.where(small, 1.0, log_gap)
     return np.where(small, low * (1 + 0.5 * log_gap), (high - low) / safe_gap)
-
-
-def _gibbs_parts(gibbs: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(eigenvalues, eigenvectors as columns, Gibbs weights) from ``qflow_exact.tfim.gibbs``."""
-    return np.asarray(gibbs.energies), np.asarray(gibbs.vectors), np.asarray(gibbs.weights)

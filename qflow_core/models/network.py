@@ -340,22 +340,27 @@ class SupervisedTask:
         return cls(np.array(inputs), np.array(targets), name=function)
 
     @classmethod
-    def from_teacher(cls, teacher: TransverseIsingNetwork, *, rounded: bool = True) -> SupervisedTask:
+    def from_teacher(
+        cls, teacher: TransverseIsingNetwork, *, rounded: bool = True, backend: Any = None
+    ) -> SupervisedTask:
         """Every input pattern of ``teacher`` mapped to its outputs' ground-state ⟨Z_o⟩ (signs if ``rounded``).
 
-        Uses the exact backend's ground state (``qflow_exact``), so keep the teacher small.
+        The ground states come from ``backend`` if it implements :class:`~qflow_core.capabilities.SpectralBackend`,
+        else from an installed sampler that does (e.g. exact), so keep the teacher small.
         """
-        from qflow_exact import tfim
+        from qflow_core.capabilities import SpectralBackend, basis_states, find_capability, z_probabilities
+
+        spectral = find_capability(SpectralBackend, backend)
 
         k = len(teacher.inputs)
         if k == 0 or not teacher.outputs:
             raise InvalidInputError("a teacher needs at least one input and one output spin")
         inputs = np.array([[1 - 2 * ((p >> (k - 1 - i)) & 1) for i in range(k)] for p in range(2**k)], dtype=float)
-        states = tfim.basis_states(teacher.n).astype(float)
+        states = basis_states(teacher.n).astype(float)
         targets = []
         for x in inputs:
             phase = teacher.with_inputs(x)
-            probabilities = tfim.z_probabilities(tfim.ground_state(phase.J, phase.h, phase.gamma).state)
+            probabilities = z_probabilities(spectral.eigenstate(phase.J, phase.h, phase.gamma).state)
             z = probabilities @ states[:, list(teacher.outputs)]
             targets.append(np.sign(z) + (z == 0) if rounded else z)
         return cls(inputs, np.array(targets), name="teacher")

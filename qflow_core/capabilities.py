@@ -1,0 +1,144 @@
+"""Optional interfaces a sampler can advertise beyond sampling, and how the core finds one.
+
+Sampling a protocol is what every :class:`~qflow_core.sampler.Sampler` does. Some backends can do more — give the
+eigenstates of the transverse-field Ising Hamiltonian or its full Gibbs spectrum. Such a backend says so by
+deriving from :class:`SpectralBackend`; code that needs the extra ability asks :func:`find_capability` for it
+instead of asking for a sampler by name, so any plugin that implements the interface can stand in.
+
+The Hamiltonian is H(Γ) = E(σᶻ) − Σ_i Γ_i σˣ_i with E(s) = −Σ_{i<j} J_ij s_i s_j − Σ_i h_i s_i and one Γ_i per
+spin (a scalar means the same Γ for every spin). State vectors live in the z basis of 2^n entries, **site 0 the
+most significant bit of the index, bit value 0 ↔ Z = +1** (so index 0 is all spins up); :func:`basis_states`
+lists the ±1 rows in that order.
+
+>>> psi = np.full(4, 0.5)  # |+⟩|+⟩
+>>> basis_states(2).tolist(), z_probabilities(psi).tolist(), x_expectations(psi).round(12).tolist()
+([[1, 1], [1, -1], [-1, 1], [-1, -1]], [0.25, 0.25, 0.25, 0.25], [1.0, 1.0])
+"""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import numpy as np
+
+from qflow_core.errors import InvalidInputError, MissingCapabilityError
+from qflow_core.registry import Registry, default_registry
+from qflow_core.sampler import Sampler
+
+__all__ = [
+    "Eigenstate",
+    "GibbsSpectrum",
+    "SpectralBackend",
+    "basis_states",
+    "find_capability",
+    "x_expectations",
+    "z_probabilities",
+]
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Eigenstate:
+    """One eigenpair of H(Γ): its ``energy``, the normalised real ``state`` (2^n,) and the ``num_matvecs`` spent."""
+
+    energy: float
+    state: np.ndarray
+    num_matvecs: int = 0
+
+
+@dataclass(frozen=True)
+class GibbsSpectrum:
+    """Full spectrum of H(Γ) with Gibbs weights: ``energies`` (N,) ascending, ``vectors`` (N, N) eigenvectors
+    in columns (z basis), ``weights`` (N,) = e^{−βE_a}/Z."""
+
+    energies: np.ndarray
+    vectors: np.ndarray
+    weights: np.ndarray
+
+    def z_populations(self) -> np.ndarray:
+        """⟨x|ρ|x⟩ for every basis state x (sums to 1)."""
+        return np.sum(np.abs(self.vectors) ** 2 * self.weights, axis=1)
+
+    def x_expectations(self) -> np.ndarray:
+        """Tr(ρ σˣ_i) for every site i."""
+        n = int(np.log2(len(self.energies)))
+        index = np.arange(len(self.energies))
+        return np.array(
+            [
+                np.real(np.sum(self.vectors.conj() * self.vectors[index ^ (1 << (n - 1 - i))] * self.weights))
+                for i in range(n)
+            ]
+        )
+
+
+class SpectralBackend(abc.ABC):
+    """A sampler that can diagonalize H(Γ) (see the module docstring for H and the basis convention).
+
+    Implementations take ``J`` (n, n) symmetric with zero diagonal, ``h`` (n,) and ``gamma`` (scalar or (n,),
+    Γ_i ≥ 0) in the network's spin order. A spectral backend's ``GroundState`` and ``Boltzmann`` runs also accept
+    the run options ``gamma_per_spin`` ((n,) array replacing the protocol's Γ), ``level`` (GroundState: return
+    eigenstate number ``level``), ``v0`` (GroundState: warm-start vector) and ``return_state`` (GroundState), and
+    report ``x_expectation`` (⟨σˣ_i⟩ list), ``state`` (the vector, when asked) and ``num_matvecs`` in
+    ``sampleset.info["qflow"]["backend"]``; every run returns exact ``probability`` per row.
+    """
+
+    @abc.abstractmethod
+    def eigenstate(self, J: Any, h: Any, gamma: Any, *, level: int = 0, v0: np.ndarray | None = None) -> Eigenstate:
+        """Eigenstate number ``level`` (0 = ground state) of H(Γ), optionally warm-started from ``v0``."""
+
+    @abc.abstractmethod
+    def gibbs_state(self, J: Any, h: Any, gamma: Any, beta: float) -> GibbsSpectrum:
+        """Every eigenpair of H(Γ) and the Gibbs weights at inverse temperature ``beta``."""
+
+
+#: What to tell a user when no installed sampler implements an interface.
+_PROVIDERS = {
+    SpectralBackend: "install the exact plugin (its sampler 'exact' implements it) or any plugin whose sampler does",
+}
+
+
+def find_capability(interface: type[T], prefer: Sampler | None = None, *, registry: Registry | None = None) -> T:
+    """``prefer`` if it implements ``interface``, else an instance of the first installed sampler that does.
+
+    >>> from qflow_core.registry import Registry
+    >>> try:
+    ...     find_capability(SpectralBackend, registry=Registry(group="no.such.plugins"))
+    ... except MissingCapabilityError as exc:
+    ...     print(exc.interface)
+    qflow_core.capabilities.SpectralBackend
+    """
+    if prefer is not None and isinstance(prefer, interface):
+        return prefer
+    registry = default_registry() if registry is None else registry
+    for name, cls in sorted(registry.sampler_classes().items()):
+        if issubclass(cls, interface):
+            return registry.get(name)
+    hint = _PROVIDERS.get(interface, "install a plugin whose sampler implements it")
+    raise MissingCapabilityError(f"{interface.__module__}.{interface.__qualname__}", providers=hint)
+
+
+def basis_states(n: int) -> np.ndarray:
+    """All 2^n spin rows (int8 ±1) in basis-index order: site 0 most significant, bit 0 ↔ +1."""
+    if n < 0:
+        raise InvalidInputError(f"the number of spins must be ≥ 0, got {n}")
+    bits = (np.arange(2**n)[:, None] >> np.arange(n - 1, -1, -1)) & 1
+    return (1 - 2 * bits).astype(np.int8)
+
+
+def z_probabilities(state: np.ndarray) -> np.ndarray:
+    """Born-rule probabilities |ψ_k|² of a state vector, normalised to sum 1."""
+    p = np.abs(np.asarray(state)) ** 2
+    return p / p.sum()
+
+
+def x_expectations(state: np.ndarray) -> np.ndarray:
+    """⟨σˣ_i⟩ for every site i of a state vector of length 2^n."""
+    psi = np.asarray(state)
+    n = int(np.log2(psi.size))
+    if 1 << n != psi.size:
+        raise InvalidInputError(f"a state vector has length 2^n, got {psi.size}")
+    out = np.array([2.0 * np.real(np.vdot(b[:, 0], b[:, 1])) for b in (psi.reshape(1 << i, 2, -1) for i in range(n))])
+    return out / np.vdot(psi, psi).real
