@@ -122,19 +122,7 @@ def test_no_import_circle_in_the_core():
     assert not circles, "import circles:\n" + "\n".join(" -> ".join(c) for c in circles)
 
 
-#: Modules still reaching into the exact plugin until the spectral capability replaces those imports.
-PENDING_CAPABILITY = {"qflow_core.experiments.ep", "qflow_core.learning.ep", "qflow_core.models.network"}
-
-
-@pytest.mark.parametrize(
-    "module",
-    [
-        pytest.param(m, marks=pytest.mark.xfail(strict=True, reason="uses qflow_exact.tfim directly"))
-        if m in PENDING_CAPABILITY
-        else m
-        for m in sorted(m for m in MODULES if m.startswith("qflow_core"))
-    ],
-)
+@pytest.mark.parametrize("module", sorted(m for m in MODULES if m.startswith("qflow_core")))
 def test_the_core_never_imports_a_plugin(module):
     plugins = [m for m, _ in imports(MODULES[module]) if m.split(".")[0] in PLUGIN_PACKAGES]
     assert not plugins, f"{module} imports the plugin module(s) {plugins}; ask for a capability instead"
