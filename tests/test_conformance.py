@@ -11,7 +11,7 @@ from qflow_sa import SimulatedAnnealing
 from qflow_core.testing import parametrize_with_checks
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples" / "third_party_plugin"))
-from qflow_enum import EnumerationSampler  # noqa: E402
+from qflow_enum import EnumerationSampler
 
 SAMPLERS = [
     SimulatedAnnealing(),

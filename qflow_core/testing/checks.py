@@ -141,7 +141,9 @@ def check_run_many_matches_run(sampler: Sampler, *, num_reads: int = 50, run_opt
     assert len(batch) == len(protocols), f"run_many returned {len(batch)} results for {len(protocols)} protocols"
     for i, (protocol, result) in enumerate(zip(protocols, batch, strict=True)):
         single = sampler.run(bqm, protocol, num_reads=num_reads, seed=child_seed(77, i), **options)
-        assert same_samples(result, single), f"run_many(...)[{i}] differs from run({protocol}, seed=child_seed(77, {i}))"
+        assert same_samples(result, single), (
+            f"run_many(...)[{i}] differs from run({protocol}, seed=child_seed(77, {i}))"
+        )
 
 
 def check_seed_reproducible(sampler: Sampler, *, num_reads: int = 50, run_options: Options = None) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 
 from qflow_core.sampler import DEFAULT_TAGS, Sampler
 
-__all__ = ["skip_exception", "sampler_tags", "skip", "skip_unless_runnable"]
+__all__ = ["sampler_tags", "skip", "skip_exception", "skip_unless_runnable"]
 
 
 def sampler_tags(sampler: Sampler) -> dict[str, Any]:
