@@ -604,6 +604,7 @@ class DWave(QPUSampler):
         "survival:dephased": "native",
         "ground_state": "approximate",
     }
+    tags: ClassVar[dict[str, Any]] = {"requires_network": True, "costs_money": True}
 
     def __init__(
         self,
