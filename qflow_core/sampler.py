@@ -42,7 +42,19 @@ from qflow_core.protocols import CAPABILITIES, FIDELITIES, Fidelity, Protocol, S
 from qflow_core.seeding import child_seeds, resolve_seed
 from qflow_core.validation import positive_int
 
-__all__ = ["Sampler", "attach_details", "check_plugin_output", "spin_sampleset", "validate_bqm"]
+__all__ = ["DEFAULT_TAGS", "Sampler", "attach_details", "check_plugin_output", "spin_sampleset", "validate_bqm"]
+
+#: Tag keys and their defaults: whether one seed's samples equal another's, whether a run needs the network
+#: or costs money, the largest problem it takes (None: no limit), whether its Boltzmann answer is an exact
+#: reference, and whether one instance may run in several threads at once.
+DEFAULT_TAGS: Mapping[str, Any] = {
+    "deterministic": False,
+    "requires_network": False,
+    "costs_money": False,
+    "max_variables": None,
+    "exact_reference": False,
+    "thread_safe": True,
+}
 
 
 class CheckedRun(NamedTuple):
@@ -64,13 +76,16 @@ class Sampler(dimod.Sampler, abc.ABC):
     * ``aliases`` — other names it answers to (e.g. ``"neal"`` for ``"sa"``);
     * ``capabilities`` — ``{capability key: fidelity}`` with keys from
       :data:`qflow_core.protocols.CAPABILITIES` and fidelities ``"exact" | "native" | "approximate"``;
-    * ``default_protocol`` — what :meth:`sample` runs when called the plain dimod way.
+    * ``default_protocol`` — what :meth:`sample` runs when called the plain dimod way;
+    * ``tags`` — facts the conformance kit reads (:data:`DEFAULT_TAGS` lists the keys and defaults); a subclass
+      states only those that differ, e.g. ``tags = {"deterministic": True}``.
     """
 
     name: ClassVar[str]
     aliases: ClassVar[tuple[str, ...]] = ()
     capabilities: ClassVar[Mapping[str, Fidelity]] = {}
     default_protocol: ClassVar[Protocol | None] = None
+    tags: ClassVar[Mapping[str, Any]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -209,7 +224,12 @@ class Sampler(dimod.Sampler, abc.ABC):
         seed: int | None = None,
         **kwargs: Any,
     ) -> dimod.SampleSet:
-        """dimod entry point: :meth:`run` with ``protocol`` defaulting to ``default_protocol``."""
+        """dimod entry point: :meth:`run` with ``protocol`` defaulting to ``default_protocol``.
+
+        An empty BQM gives an empty SampleSet, as it does for every Ocean sampler (:meth:`run` refuses it).
+        """
+        if isinstance(bqm, dimod.BinaryQuadraticModel) and bqm.num_variables == 0:
+            return dimod.SampleSet.from_samples(([], []), bqm.vartype, energy=[])
         protocol = protocol if protocol is not None else self.default_protocol
         if protocol is None:
             raise InvalidInputError(f"sampler {self.name!r} has no default protocol; pass protocol=...")

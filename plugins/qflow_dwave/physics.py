@@ -81,5 +81,8 @@ def estimate_beta(
     temperature = float(fit(en1=fields)[0])
     rng = np.random.default_rng(seed)
     n = len(fields)
-    betas = [1.0 / float(fit(en1=fields[rng.integers(0, n, n)])[0]) for _ in range(replicates)]
-    return 1.0 / temperature, float(np.std(betas))
+    replicate_temperatures = np.array([float(fit(en1=fields[rng.integers(0, n, n)])[0]) for _ in range(replicates)])
+    # A resample of reads that are all local minima fits temperature 0 (β̂ = ∞): it carries no spread, drop it.
+    betas = 1.0 / replicate_temperatures[replicate_temperatures > 0]
+    beta = 1.0 / temperature if temperature > 0 else float("inf")
+    return beta, float(np.std(betas)) if betas.size else float("inf")

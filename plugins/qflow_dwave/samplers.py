@@ -302,7 +302,8 @@ class QPUSampler(Sampler):
                 gauges=min(opts.gauges(), pilot_reads),
             )
             pilot_beta, pilot_err = estimate_beta(bqm, pilot, seed=pilot_seed)
-            scale = min(max_scale, max_scale * protocol.beta / pilot_beta)
+            # every pilot read a local minimum (β̂ = ∞, e.g. one spin): no estimate to rescale by, keep the largest
+            scale = min(max_scale, max_scale * protocol.beta / pilot_beta) if np.isfinite(pilot_beta) else max_scale
             notes.update(pilot_reads=pilot_reads, pilot_beta_hat=pilot_beta, pilot_beta_hat_err=pilot_err)
             if protocol.beta > pilot_beta:
                 warnings.warn(
@@ -603,6 +604,7 @@ class DWave(QPUSampler):
         "survival:dephased": "native",
         "ground_state": "approximate",
     }
+    tags: ClassVar[dict[str, Any]] = {"requires_network": True, "costs_money": True}
 
     def __init__(
         self,

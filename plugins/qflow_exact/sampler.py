@@ -84,6 +84,7 @@ class ExactSampler(Sampler, SpectralBackend):
         "ground_state": "exact",
     }
     default_protocol: ClassVar[Protocol] = Boltzmann(beta=1.0)
+    tags: ClassVar[dict[str, Any]] = {"exact_reference": True, "max_variables": MAX_RETURNED_SPINS}
 
     def eigenstate(self, J: Any, h: Any, gamma: Any, *, level: int = 0, v0: np.ndarray | None = None) -> Eigenstate:
         """Eigenstate ``level`` of H(Γ) by Lanczos (see :func:`qflow_exact.tfim.ground_state`)."""

@@ -28,6 +28,7 @@ class EnumerationSampler(Sampler):
 
     name = "enum"
     capabilities = {"boltzmann": "exact"}
+    tags = {"exact_reference": True, "max_variables": MAX_SPINS}
 
     def _run(self, bqm, protocol, *, num_reads, seed, **options):
         if bqm.num_variables > MAX_SPINS:
