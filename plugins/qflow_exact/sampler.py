@@ -37,8 +37,9 @@ from typing import Any, ClassVar
 import dimod
 import numpy as np
 
-from qflow_core.errors import InvalidInputError, ProblemTooLargeError
+from qflow_core.errors import ProblemTooLargeError
 from qflow_core.models.memory import IsingMemory
+from qflow_core.parameters import Parameter
 from qflow_core.protocols import Anneal, Boltzmann, GroundState, Protocol, Survival
 from qflow_core.sampler import Sampler, attach_details, spin_sampleset
 from qflow_core.schedules import AnnealSchedule, default_schedule
@@ -63,7 +64,35 @@ __all__ = ["MAX_RETURNED_SPINS", "ExactSampler"]
 MAX_RETURNED_SPINS = 22
 _BYTES_PER_ROW = 8 * 4  # energy, probability, num_occurrences, + samples (n bytes) added below
 
-OPTIONS = ("gamma_per_spin", "level", "v0", "gap", "average", "eta", "steps", "tol", "return_state")
+#: The backend options (see the module docstring); the base class refuses any other and checks ranges.
+RUN_PARAMETERS = (
+    Parameter("gamma_per_spin", object, None, "per-spin transverse fields Γ_i (Anneal: driver weights w_i)"),
+    Parameter("level", int, 0, "GroundState: return eigenstate number level", minimum=0, optional=False),
+    Parameter("v0", object, None, "GroundState: Lanczos warm-start vector"),
+    Parameter("gap", bool, None, "GroundState: also compute the gap (default: True for a cold start)"),
+    Parameter("average", bool, False, "coherent Survival: time-averaged populations over [0, time]"),
+    Parameter(
+        "eta",
+        float,
+        davies.DEFAULT_ETA,
+        "dephased Survival: Ohmic bath coupling",
+        minimum=0,
+        exclusive_minimum=True,
+        optional=False,
+    ),
+    Parameter("steps", int, None, "Anneal: fixed number of S6 steps (default: chosen from tol)", minimum=1),
+    Parameter(
+        "tol",
+        float,
+        DEFAULT_TOL,
+        "Anneal: target error of the final state",
+        minimum=0,
+        exclusive_minimum=True,
+        optional=False,
+    ),
+    Parameter("return_state", bool, False, "put the state vector in info (a numpy array, not JSON)"),
+)
+OPTIONS = tuple(p.name for p in RUN_PARAMETERS)
 
 
 class ExactSampler(Sampler):
@@ -79,13 +108,11 @@ class ExactSampler(Sampler):
         "ground_state": "exact",
     }
     default_protocol: ClassVar[Protocol] = Boltzmann(beta=1.0)
+    run_parameters: ClassVar[tuple[Parameter, ...]] = RUN_PARAMETERS
 
     def _run(
         self, bqm: dimod.BinaryQuadraticModel, protocol: Protocol, *, num_reads: int, seed: int, **options: Any
     ) -> dimod.SampleSet:
-        unknown = set(options) - set(OPTIONS)
-        if unknown:
-            raise InvalidInputError(f"exact does not understand option(s) {sorted(unknown)}; valid: {OPTIONS}")
         n = bqm.num_variables
         if n > MAX_RETURNED_SPINS:
             raise ProblemTooLargeError(
@@ -129,10 +156,7 @@ class ExactSampler(Sampler):
         elif isinstance(protocol, Anneal):
             schedule = AnnealSchedule.from_table(protocol.schedule) if protocol.schedule else default_schedule()
             weights = None if options.get("gamma_per_spin") is None else gammas
-            tol = options.get("tol", DEFAULT_TOL)
-            if isinstance(tol, bool) or not isinstance(tol, (int, float, np.floating, np.integer)):
-                raise InvalidInputError(f"the anneal option tol must be a positive number, got {tol!r}")
-            tol = float(tol)
+            tol = float(options.get("tol", DEFAULT_TOL))
             steps = options.get("steps")
             energies = diagonal_energies(J, h)
             res = anneal(energies, schedule, protocol.time_us, steps=steps, driver_weights=weights, tol=tol)
