@@ -106,7 +106,7 @@ class SimulatedAnnealing(Sampler):
         elif isinstance(protocol, GroundState):
             kwargs.update(beta_schedule_type="geometric", num_sweeps=DEFAULT_SWEEPS)
             notes["gamma"] = "ignored: classical low-temperature anneal"
-        kwargs.update(options)
+        kwargs.update({key: value for key, value in options.items() if value is not None})
         sampleset = self._sampler.sample(bqm, **kwargs)
         sampleset.info.pop("timing", None)
         details = {k: v for k, v in kwargs.items() if k not in ("initial_states", "seed", "num_reads")}
