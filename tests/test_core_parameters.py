@@ -11,8 +11,9 @@ from qflow_sa import SimulatedAnnealing
 from qflow_core.cli import main
 from qflow_core.errors import InvalidInputError
 from qflow_core.parameters import Parameter, check_options
-from qflow_core.protocols import Boltzmann, GroundState
+from qflow_core.protocols import Anneal, Boltzmann, GroundState
 from qflow_core.registry import default_registry
+from qflow_core.schedules import AnnealSchedule
 
 BQM = dimod.BQM({0: 0.3, 1: -0.2, 2: 0.0}, {(0, 1): -1.0, (1, 2): 0.5}, 0.0, "SPIN")
 BUILT_IN = ("sa", "exact", "qaoa", "dwave-mock", "enum")
@@ -103,3 +104,44 @@ def test_plugins_verbose_lists_parameters(capsys):
     data = json.loads(capsys.readouterr().out)
     sa = next(p for p in data if p["name"] == "sa")["samplers"][0]
     assert sa["parameters"]["num_sweeps"]["range"] == "an integer ≥ 1"
+
+
+# -- the anneal schedule rule: A(s) ≥ 0, B(s) ≥ 0, never both zero (one helper for protocols and schedules) --
+ZERO_A_AT_END = [(0.0, 2.0, 0.5), (0.5, 1.0, 1.0), (1.0, 0.0, 2.0)]  # pure problem Hamiltonian at s = 1
+ZERO_B_AT_START = [(0.0, 2.0, 0.0), (0.5, 1.0, 1.0), (1.0, 0.5, 2.0)]  # pure driver at s = 0
+
+
+@pytest.mark.parametrize("table", [ZERO_A_AT_END, ZERO_B_AT_START], ids=["A=0", "B=0"])
+def test_schedule_with_one_energy_zero_is_allowed_everywhere(table):
+    assert Anneal(schedule=table).schedule == tuple(tuple(row) for row in table)
+    sched = AnnealSchedule.from_table(table)
+    assert np.allclose(sched.to_table(), table)
+    s = np.linspace(0, 1, 41)
+    a, b = np.asarray(sched.A(s)), np.asarray(sched.B(s))
+    assert np.all(np.isfinite(a)) and np.all(a >= 0) and np.all(b >= 0) and np.all(a + b > 0)
+    # nodes are reproduced; next to a zero A is linear: halfway between A=1 and A=0 is 0.5
+    assert np.allclose(sched.A(np.array([0.0, 0.5, 1.0])), [row[1] for row in table])
+    if table is ZERO_A_AT_END:
+        assert sched.A(0.75) == pytest.approx(0.5) and sched.A(0.25) == pytest.approx(np.sqrt(2.0))
+        assert sched.gamma(1.0) == 0.0
+    else:
+        assert sched.gamma(0.0) == np.inf
+    # Γ(s) = A/B is hit where A(s) − Γ·B(s) = 0
+    s_half = sched.s_for_gamma(1.0)
+    assert sched.A(s_half) == pytest.approx(sched.B(s_half), rel=1e-9)
+
+
+def test_schedule_with_both_energies_zero_is_refused_by_protocol_and_schedule():
+    table = [(0.0, 2.0, 0.5), (0.5, 0.0, 0.0), (1.0, 0.0, 2.0)]
+    message = r"A\(s\) and B\(s\) are both zero at s = 0.5"
+    with pytest.raises(InvalidInputError, match=message):
+        Anneal(schedule=table)
+    with pytest.raises(InvalidInputError, match=message):
+        AnnealSchedule.from_table(table)
+    with pytest.raises(InvalidInputError, match=r"must be ≥ 0 GHz"):
+        Anneal(schedule=[(0.0, 1.0, 1.0), (1.0, -0.1, 1.0)])
+
+
+def test_positive_schedules_keep_log_linear_driver():
+    sched = AnnealSchedule.from_table([(0.0, 4.0, 1.0), (1.0, 1.0, 1.0)])
+    assert sched.A(0.5) == pytest.approx(2.0)  # geometric mean of the end values
