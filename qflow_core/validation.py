@@ -17,7 +17,7 @@ import numpy as np
 
 from qflow_core.errors import InvalidInputError
 
-__all__ = ["anneal_schedule_table", "positive_int", "positive_number"]
+__all__ = ["anneal_schedule_table", "finite_number", "nonnegative_int", "positive_int", "positive_number"]
 
 
 def positive_number(name: str, value: Any, *, allow_zero: bool = False) -> float:
@@ -30,6 +30,24 @@ def positive_number(name: str, value: Any, *, allow_zero: bool = False) -> float
         bound = "a finite number ≥ 0" if allow_zero else "a finite number > 0"
         raise InvalidInputError(f"{name} must be {bound}, got {value!r}")
     return x
+
+
+def finite_number(name: str, value: Any) -> float:
+    """``value`` as a finite float (any sign)."""
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        raise InvalidInputError(f"{name} must be a number, got {value!r}") from None
+    if not math.isfinite(x):
+        raise InvalidInputError(f"{name} must be finite, got {value!r}")
+    return x
+
+
+def nonnegative_int(name: str, value: Any) -> int:
+    """``value`` as an int ≥ 0 (bools and floats are refused)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+        raise InvalidInputError(f"{name} must be a non-negative integer, got {value!r}")
+    return int(value)
 
 
 def positive_int(name: str, value: Any) -> int:
