@@ -32,12 +32,12 @@ from qflow_core.errors import InvalidInputError
 
 __all__ = ["Parameter", "check_options"]
 
-_TYPE_NAMES = {int: "an integer", float: "a number", bool: "true or false"}
+_TYPE_NAMES = {int: "an integer", float: "a number", bool: "true or false", str: "a string"}
 
 
 @dataclass(frozen=True)
 class Parameter:
-    """One run option: ``type`` is ``int``, ``float``, ``bool`` or ``object`` (anything, checked by the backend).
+    """One run option: ``type`` is ``int``, ``float``, ``bool``, ``str`` or ``object`` (anything: the backend checks).
 
     ``minimum``/``maximum`` bound numbers (``exclusive_minimum``/``exclusive_maximum`` make the bound strict);
     ``choices`` lists the allowed values; ``optional`` lets the value be None (meaning "use the default rule").
@@ -98,6 +98,8 @@ class Parameter:
         if self.type is float:
             if isinstance(value, (int, float, np.integer, np.floating)) and math.isfinite(float(value)):
                 return float(value)
+            raise bad
+        if self.type is str and not isinstance(value, str):
             raise bad
         return value
 

@@ -67,6 +67,8 @@ def test_parameter_bounds_types_and_choices():
     with pytest.raises(InvalidInputError, match="order must be one of 1, 2, got True"):
         order.check(True)  # True == 1, but a bool is not an order
     assert check_options({}, (n,), owner="t") == {}  # defaults are not filled in
+    with pytest.raises(InvalidInputError, match="label must be a string, got 3"):
+        Parameter("label", str).check(3)
 
 
 @pytest.mark.parametrize("cls", sampler_classes(), ids=lambda c: c.name)
