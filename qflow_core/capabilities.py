@@ -24,10 +24,12 @@ from typing import Any, TypeVar
 import numpy as np
 
 from qflow_core.errors import InvalidInputError, MissingCapabilityError
+from qflow_core.parameters import Parameter
 from qflow_core.registry import Registry, default_registry
 from qflow_core.sampler import Sampler
 
 __all__ = [
+    "SPECTRAL_RUN_PARAMETERS",
     "Eigenstate",
     "GibbsSpectrum",
     "SpectralBackend",
@@ -72,6 +74,15 @@ class GibbsSpectrum:
                 for i in range(n)
             ]
         )
+
+
+#: The run options a spectral backend's GroundState/Boltzmann runs accept (declare them in ``run_parameters``).
+SPECTRAL_RUN_PARAMETERS = (
+    Parameter("gamma_per_spin", object, None, "per-spin transverse fields Γ_i (Anneal: driver weights w_i)"),
+    Parameter("level", int, 0, "GroundState: return eigenstate number level", minimum=0, optional=False),
+    Parameter("v0", object, None, "GroundState: Lanczos warm-start vector"),
+    Parameter("return_state", bool, False, "put the state vector in info (a numpy array, not JSON)"),
+)
 
 
 class SpectralBackend(abc.ABC):

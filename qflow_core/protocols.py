@@ -34,7 +34,7 @@ from typing import Any, ClassVar, Literal
 import numpy as np
 
 from qflow_core.errors import InvalidInputError
-from qflow_core.validation import positive_number
+from qflow_core.validation import anneal_schedule_table, positive_number
 
 __all__ = [
     "CAPABILITIES",
@@ -173,21 +173,7 @@ class Anneal(Protocol):
 
 
 def _schedule_table(table: Any) -> tuple[tuple[float, float, float], ...]:
-    try:
-        arr = np.asarray(table, dtype=float)
-    except (TypeError, ValueError):
-        raise InvalidInputError("Anneal schedule must be a table of numeric rows (s, A_GHz, B_GHz)") from None
-    if arr.ndim != 2 or arr.shape[1] != 3 or arr.shape[0] < 2:
-        raise InvalidInputError(
-            f"Anneal schedule must have shape (rows ≥ 2, 3) with columns s, A(s), B(s); got {arr.shape}"
-        )
-    if not np.all(np.isfinite(arr)):
-        raise InvalidInputError("Anneal schedule contains NaN or infinite values")
-    s = arr[:, 0]
-    if s[0] != 0.0 or s[-1] != 1.0 or np.any(np.diff(s) <= 0):
-        raise InvalidInputError("Anneal schedule s column must increase strictly from 0 to 1")
-    if np.any(arr[:, 1:] < 0):
-        raise InvalidInputError("Anneal schedule energies A(s), B(s) must be ≥ 0 (GHz)")
+    arr = anneal_schedule_table(table)
     return tuple(tuple(float(x) for x in row) for row in arr)  # type: ignore[misc]
 
 

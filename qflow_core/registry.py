@@ -48,6 +48,7 @@ class SamplerInfo:
     aliases: tuple[str, ...]
     capabilities: dict[str, str]
     summary: str = ""
+    parameters: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -55,6 +56,7 @@ class SamplerInfo:
             "aliases": list(self.aliases),
             "capabilities": self.capabilities,
             "summary": self.summary,
+            "parameters": self.parameters,
         }
 
 
@@ -177,7 +179,8 @@ class Registry:
                 claims.append((plugin_name, dist_name, cls))
             self._classes.setdefault(key, cls)
         doc = (cls.__doc__ or "").strip().splitlines()
-        return SamplerInfo(cls.name, tuple(cls.aliases), dict(cls.capabilities), doc[0] if doc else "")
+        parameters = cls.describe()["parameters"]
+        return SamplerInfo(cls.name, tuple(cls.aliases), dict(cls.capabilities), doc[0] if doc else "", parameters)
 
     # -- queries ------------------------------------------------------------------------------------------
     def plugins(self) -> list[PluginInfo]:

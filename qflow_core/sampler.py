@@ -38,6 +38,7 @@ import dimod
 import numpy as np
 
 from qflow_core.errors import InvalidInputError, PluginError, UnsupportedProtocolError
+from qflow_core.parameters import Parameter, check_options
 from qflow_core.protocols import CAPABILITIES, FIDELITIES, Fidelity, Protocol, Survival, as_protocol
 from qflow_core.seeding import child_seeds, resolve_seed
 from qflow_core.validation import positive_int
@@ -79,6 +80,8 @@ class Sampler(dimod.Sampler, abc.ABC):
     * ``default_protocol`` — what :meth:`sample` runs when called the plain dimod way;
     * ``tags`` — facts the conformance kit reads (:data:`DEFAULT_TAGS` lists the keys and defaults); a subclass
       states only those that differ, e.g. ``tags = {"deterministic": True}``.
+    * ``run_parameters`` — the backend options :meth:`run` accepts, as :class:`~qflow_core.parameters.Parameter`
+      declarations; the base class refuses any other option and checks each value's range before ``_run``.
     """
 
     name: ClassVar[str]
@@ -86,6 +89,7 @@ class Sampler(dimod.Sampler, abc.ABC):
     capabilities: ClassVar[Mapping[str, Fidelity]] = {}
     default_protocol: ClassVar[Protocol | None] = None
     tags: ClassVar[Mapping[str, Any]] = {}
+    run_parameters: ClassVar[tuple[Parameter, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -129,11 +133,10 @@ class Sampler(dimod.Sampler, abc.ABC):
         backend's own details. Survival states are ±1 spins in ``bqm.variables`` order.
         """
         checked = self._checked(bqm, protocol, num_reads)
+        options = self.checked_options(backend_options)
         seed = resolve_seed(seed)
         start = time.perf_counter()
-        sampleset = self._run(
-            checked.spin_bqm, checked.protocol, num_reads=checked.num_reads, seed=seed, **backend_options
-        )
+        sampleset = self._run(checked.spin_bqm, checked.protocol, num_reads=checked.num_reads, seed=seed, **options)
         return self._recorded(sampleset, checked, seed=seed, wall_s=time.perf_counter() - start)
 
     def run_many(
@@ -156,6 +159,14 @@ class Sampler(dimod.Sampler, abc.ABC):
             self.run(bqm, protocol, num_reads=num_reads, seed=child, **backend_options)
             for protocol, child in zip(protocols, seeds, strict=True)
         ]
+
+    @classmethod
+    def checked_options(cls, options: Mapping[str, Any]) -> dict[str, Any]:
+        """``options`` checked against ``run_parameters`` (unknown name or bad value → InvalidInputError).
+
+        Only the options given are returned (defaults are not filled in: ``_run`` applies its own).
+        """
+        return check_options(options, cls.run_parameters, owner=cls.name)
 
     def _checked(self, bqm: dimod.BinaryQuadraticModel, protocol: Protocol | str, num_reads: int) -> CheckedRun:
         """Validate one run's input (BQM, a supported protocol, num_reads, a Survival state's length).
@@ -210,7 +221,8 @@ class Sampler(dimod.Sampler, abc.ABC):
     # -- dimod.Sampler ------------------------------------------------------------------------------------
     @property
     def parameters(self) -> dict[str, list]:
-        return {"protocol": [], "num_reads": [], "seed": []}
+        """dimod's parameter listing: the base ``protocol``, ``num_reads``, ``seed`` and ``run_parameters``."""
+        return {"protocol": [], "num_reads": [], "seed": [], **{p.name: [] for p in self.run_parameters}}
 
     @property
     def properties(self) -> dict[str, Any]:
@@ -234,6 +246,16 @@ class Sampler(dimod.Sampler, abc.ABC):
         if protocol is None:
             raise InvalidInputError(f"sampler {self.name!r} has no default protocol; pass protocol=...")
         return self.run(bqm, protocol, num_reads=num_reads, seed=seed, **kwargs)
+
+    @classmethod
+    def describe(cls) -> dict[str, Any]:
+        """JSON-ready summary: name, aliases, capabilities and each run parameter's type, default, range, doc."""
+        return {
+            "name": cls.name,
+            "aliases": list(cls.aliases),
+            "capabilities": dict(cls.capabilities),
+            "parameters": {p.name: p.to_dict() for p in cls.run_parameters},
+        }
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r})"

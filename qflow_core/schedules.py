@@ -24,6 +24,7 @@ import numpy as np
 from scipy.optimize import brentq
 
 from qflow_core.errors import InvalidInputError
+from qflow_core.validation import anneal_schedule_table
 
 __all__ = ["DEFAULT_SCHEDULE_TABLE", "AnnealSchedule", "default_schedule"]
 
@@ -53,33 +54,37 @@ class AnnealSchedule:
 
     @classmethod
     def from_table(cls, table: Sequence[Sequence[float]]) -> AnnealSchedule:
-        arr = np.asarray(table, dtype=float)
-        if arr.ndim != 2 or arr.shape[1] != 3 or arr.shape[0] < 2:
-            raise InvalidInputError(f"a schedule table has rows (s, A_GHz, B_GHz); got shape {arr.shape}")
-        if arr[0, 0] != 0 or arr[-1, 0] != 1 or np.any(np.diff(arr[:, 0]) <= 0):
-            raise InvalidInputError("schedule s must increase strictly from 0 to 1")
-        if np.any(arr[:, 1] <= 0) or np.any(arr[:, 2] <= 0):
-            raise InvalidInputError("schedule A(s) and B(s) must be > 0 GHz (use a tiny A at s = 1, e.g. 1e-4)")
+        """Checked by :func:`~qflow_core.validation.anneal_schedule_table`: A, B ≥ 0 and never both zero."""
+        arr = anneal_schedule_table(table)
         return cls(arr[:, 0].copy(), arr[:, 1].copy(), arr[:, 2].copy())
 
     def A(self, s: float | np.ndarray) -> np.ndarray | float:
-        """Driver energy A(s) in GHz."""
-        return _plain(np.exp(np.interp(s, self.s, np.log(self.a_ghz))))
+        """Driver energy A(s) in GHz: log-linear between positive table values, linear next to a zero."""
+        positive = self.a_ghz > 0
+        log_linear = np.exp(np.interp(s, self.s, np.log(np.where(positive, self.a_ghz, 1.0))))
+        if positive.all():
+            return _plain(log_linear)
+        left = np.clip(np.searchsorted(self.s, s, side="right") - 1, 0, len(self.s) - 2)
+        both = positive[left] & positive[left + 1]
+        return _plain(np.where(both, log_linear, np.interp(s, self.s, self.a_ghz)))
 
     def B(self, s: float | np.ndarray) -> np.ndarray | float:
         """Problem energy B(s) in GHz."""
         return _plain(np.interp(s, self.s, self.b_ghz))
 
     def gamma(self, s: float | np.ndarray) -> np.ndarray | float:
-        """Transverse field in problem units, Γ(s) = A(s)/B(s)."""
-        return self.A(s) / self.B(s)
+        """Transverse field in problem units, Γ(s) = A(s)/B(s) (infinite where B(s) = 0)."""
+        with np.errstate(divide="ignore"):
+            return _plain(np.divide(self.A(s), self.B(s)))
 
     def s_for_gamma(self, gamma: float) -> float:
         """The anneal fraction where A(s)/B(s) = Γ (Γ(s) decreases monotonically)."""
         lo, hi = float(self.gamma(1.0)), float(self.gamma(0.0))
         if not lo <= gamma <= hi:
             raise InvalidInputError(f"Γ = {gamma} is outside the schedule's range [{lo:.3g}, {hi:.3g}]")
-        return float(brentq(lambda s: float(self.gamma(s)) - gamma, 0.0, 1.0, xtol=1e-12))
+        if np.all(self.b_ghz > 0):
+            return float(brentq(lambda s: float(self.gamma(s)) - gamma, 0.0, 1.0, xtol=1e-12))
+        return float(brentq(lambda s: float(self.A(s)) - gamma * float(self.B(s)), 0.0, 1.0, xtol=1e-12))
 
     def to_table(self) -> list[list[float]]:
         return np.column_stack([self.s, self.a_ghz, self.b_ghz]).tolist()

@@ -17,7 +17,7 @@ import numpy as np
 
 from qflow_core.errors import InvalidInputError
 
-__all__ = ["positive_int", "positive_number"]
+__all__ = ["anneal_schedule_table", "finite_number", "nonnegative_int", "positive_int", "positive_number"]
 
 
 def positive_number(name: str, value: Any, *, allow_zero: bool = False) -> float:
@@ -32,8 +32,63 @@ def positive_number(name: str, value: Any, *, allow_zero: bool = False) -> float
     return x
 
 
+def finite_number(name: str, value: Any) -> float:
+    """``value`` as a finite float (any sign)."""
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        raise InvalidInputError(f"{name} must be a number, got {value!r}") from None
+    if not math.isfinite(x):
+        raise InvalidInputError(f"{name} must be finite, got {value!r}")
+    return x
+
+
+def nonnegative_int(name: str, value: Any) -> int:
+    """``value`` as an int ≥ 0 (bools and floats are refused)."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+        raise InvalidInputError(f"{name} must be a non-negative integer, got {value!r}")
+    return int(value)
+
+
 def positive_int(name: str, value: Any) -> int:
     """``value`` as an int ≥ 1 (bools and floats are refused)."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise InvalidInputError(f"{name} must be a positive integer, got {value!r}")
     return int(value)
+
+
+def anneal_schedule_table(table: Any) -> np.ndarray:
+    """``table`` as an (rows, 3) float array of (s, A(s) GHz, B(s) GHz), checked.
+
+    The anneal fraction s rises strictly from 0 to 1. The driver energy A(s) and the problem energy B(s) are
+    amplitudes of the two parts of the Hamiltonian, so each may vanish (a pure problem Hamiltonian at s = 1, a pure
+    driver at s = 0) but neither may be negative, and not both at once: H(s) = 0 has no dynamics and no
+    transverse field A/B. Rows with A + B > 0 keep the sum positive between rows too (both interpolate
+    monotonically between their end values).
+
+    >>> anneal_schedule_table([(0, 1.0, 0.0), (1, 0.0, 1.0)]).shape
+    (2, 3)
+    >>> anneal_schedule_table([(0, 1.0, 0.5), (0.5, 0.0, 0.0), (1, 0.0, 1.0)])
+    Traceback (most recent call last):
+    ...
+    qflow_core.errors.InvalidInputError: schedule A(s) and B(s) are both zero at s = 0.5; one must be > 0 at every s
+    """
+    try:
+        arr = np.asarray(table, dtype=float)
+    except (TypeError, ValueError):
+        raise InvalidInputError("a schedule must be a table of numeric rows (s, A_GHz, B_GHz)") from None
+    if arr.ndim != 2 or arr.shape[1] != 3 or arr.shape[0] < 2:
+        raise InvalidInputError(f"a schedule table has rows (s, A_GHz, B_GHz), at least 2; got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise InvalidInputError("the schedule contains NaN or infinite values")
+    s, a, b = arr.T
+    if s[0] != 0.0 or s[-1] != 1.0 or np.any(np.diff(s) <= 0):
+        raise InvalidInputError("schedule s must increase strictly from 0 to 1")
+    if np.any(a < 0) or np.any(b < 0):
+        raise InvalidInputError("schedule A(s) and B(s) must be ≥ 0 GHz")
+    both = np.flatnonzero((a == 0) & (b == 0))
+    if both.size:
+        raise InvalidInputError(
+            f"schedule A(s) and B(s) are both zero at s = {s[both[0]]:g}; one must be > 0 at every s"
+        )
+    return arr

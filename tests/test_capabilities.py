@@ -11,6 +11,7 @@ import pytest
 import qflow_core
 import qflow_core.registry as registry_module
 from qflow_core.capabilities import (
+    SPECTRAL_RUN_PARAMETERS,
     Eigenstate,
     GibbsSpectrum,
     SpectralBackend,
@@ -48,6 +49,7 @@ class DenseEigh(Sampler, SpectralBackend):
     name = "dense-eigh"
     capabilities = {"ground_state": "exact", "boltzmann": "exact", "boltzmann:quantum": "exact"}
     default_protocol = GroundState(0.0)
+    run_parameters = SPECTRAL_RUN_PARAMETERS
 
     def eigenstate(self, J, h, gamma, *, level=0, v0=None) -> Eigenstate:
         w, V = np.linalg.eigh(dense_hamiltonian(J, h, gamma))

@@ -162,7 +162,7 @@ def test_other_protocol_lists_run_one_by_one(composite_calls):
         (survivals([(1, -1, 1, -1)] * 2, gamma=0.1, time=2500.0), {}, InvalidInputError, "maximum anneal time"),
         (survivals([(1, -1, 1, -1)] * 2), {"num_spin_reversal_transforms": 2}, InvalidInputError, "initial_state"),
         (survivals([(1, -1, 1, -1), (1, 1, 1)]), {}, InvalidInputError, "3 spins"),
-        (survivals([(1, -1, 1, -1)] * 2), {"sweeps": 3}, InvalidInputError, "do not understand"),
+        (survivals([(1, -1, 1, -1)] * 2), {"sweeps": 3}, InvalidInputError, "does not understand"),
         (
             [Survival((1, -1, 1, -1), gamma=0.1, time=1.0, regime="coherent")] * 2,
             {},

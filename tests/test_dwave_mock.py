@@ -222,7 +222,7 @@ def test_boltzmann_rescales_toward_the_requested_beta_within_ranges():
         (Anneal("fast"), {"qpu_parameters": {"h_gain_schedule": [[0, 1], [0.02, 1]]}}, "does not allow"),
         (Anneal(), {"qpu_parameters": {"beta": 2}}, "does not accept"),
         (Anneal(), {"qpu_parameters": {"num_reads": 2}}, "may not set"),
-        (Anneal(), {"sweeps": 10}, "do not understand"),
+        (Anneal(), {"sweeps": 10}, "does not understand"),
         (Survival((1, -1, 1, -1), gamma=0.1, time=2500.0, regime="dephased", beta=1.0), {}, "maximum anneal time"),
         (Survival((1, -1, 1, -1), gamma=1e3, time=1.0, regime="dephased", beta=1.0), {}, "smaller gamma"),
         (

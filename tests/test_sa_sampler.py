@@ -100,7 +100,7 @@ def test_ground_state_finds_minimum(sa):
 
 
 def test_unknown_option_is_rejected(sa):
-    with pytest.raises(InvalidInputError, match=r"sa does not understand option\(s\) \['temperature'\]"):
+    with pytest.raises(InvalidInputError, match=r"sa does not understand option 'temperature'"):
         sa.run(four_spin_memory().to_bqm(), Boltzmann(beta=1), num_reads=10, temperature=3)
 
 

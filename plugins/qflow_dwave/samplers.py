@@ -61,6 +61,7 @@ import dimod
 import numpy as np
 
 from qflow_core.errors import InvalidInputError
+from qflow_core.parameters import Parameter
 from qflow_core.protocols import Anneal, Boltzmann, GroundState, Protocol, Survival, as_protocol
 from qflow_core.sampler import Sampler, attach_details, spin_sampleset
 from qflow_core.schedules import AnnealSchedule, default_schedule
@@ -76,16 +77,26 @@ __all__ = ["DWave", "DWaveMock", "QPUSampler"]
 
 DEFAULT_GAUGES = 4
 DEFAULT_PILOT_READS = 500
-RUN_OPTIONS = (
-    "num_spin_reversal_transforms",
-    "chain_strength",
-    "embedding",
-    "schedule",
-    "rescale",
-    "pilot_reads",
-    "label",
-    "qpu_parameters",
+RUN_PARAMETERS = (
+    Parameter("num_spin_reversal_transforms", int, None, "gauges per call (default: 4)", minimum=0),
+    Parameter(
+        "chain_strength",
+        float,
+        None,
+        "chain coupling in BQM units (default: Ocean's)",
+        minimum=0,
+        exclusive_minimum=True,
+    ),
+    Parameter("embedding", object, None, "each variable's chain of qubits, e.g. {'a': (12, 13)}"),
+    Parameter("schedule", object, None, "A(s), B(s) table or AnnealSchedule (default: the default schedule)"),
+    Parameter("rescale", bool, True, "rescale the BQM into the solver's h, J ranges"),
+    Parameter(
+        "pilot_reads", int, DEFAULT_PILOT_READS, "reads of the β-estimating pilot run", minimum=2, optional=False
+    ),
+    Parameter("label", object, None, "problem label shown in the D-Wave dashboard"),
+    Parameter("qpu_parameters", object, None, "other solver parameters, as a dict"),
 )
+RUN_OPTIONS = tuple(p.name for p in RUN_PARAMETERS)
 
 
 class Secret(str):
@@ -99,6 +110,7 @@ class QPUSampler(Sampler):
     """Shared machinery of ``dwave`` and ``dwave-mock``: protocol mapping, embedding, gauges, retries."""
 
     default_protocol: ClassVar[Protocol] = Anneal("standard")
+    run_parameters: ClassVar[tuple[Parameter, ...]] = RUN_PARAMETERS
     #: Prefactor of Ocean's ``uniform_torque_compensation`` for the default chain strength.
     chain_strength_prefactor: ClassVar[float] = 1.414
 
@@ -159,7 +171,7 @@ class QPUSampler(Sampler):
         base = resolve_seed(seed)
         checked = [self._checked(bqm, protocol, num_reads) for protocol in protocols]
         seeds = [child_seed(base, i) for i in range(len(checked))]
-        opts = _RunOptions.parse(backend_options)
+        opts = _RunOptions.parse(self.checked_options(backend_options))
         ocean("system")
         runs = self._survival_batch(
             checked[0].spin_bqm, [c.protocol for c in checked], opts, checked[0].num_reads, seeds
@@ -435,26 +447,11 @@ class _RunOptions:
 
     @classmethod
     def parse(cls, options: Mapping[str, Any]) -> _RunOptions:
-        unknown = sorted(set(options) - set(RUN_OPTIONS))
-        if unknown:
-            raise InvalidInputError(
-                f"dwave samplers do not understand option(s) {unknown}; valid options: {', '.join(RUN_OPTIONS)}; "
-                "pass other solver parameters as qpu_parameters={...}"
-            )
-        values = dict(options)
-        srt = values.get("num_spin_reversal_transforms")
-        if srt is not None and (isinstance(srt, bool) or not isinstance(srt, (int, np.integer)) or srt < 0):
-            raise InvalidInputError(f"num_spin_reversal_transforms must be an integer ≥ 0, got {srt!r}")
-        strength = values.get("chain_strength")
-        if strength is not None and not (isinstance(strength, (int, float)) and strength > 0):
-            raise InvalidInputError(f"chain_strength must be a number > 0 (BQM units), got {strength!r}")
+        values = dict(options)  # names and ranges already checked against RUN_PARAMETERS
         if values.get("embedding") is not None and not isinstance(values["embedding"], Mapping):
             raise InvalidInputError("embedding must map each variable to its chain of qubits, e.g. {'a': (12, 13)}")
         if values.get("schedule") is not None and not isinstance(values["schedule"], AnnealSchedule):
             values["schedule"] = AnnealSchedule.from_table(values["schedule"])
-        pilot = values.get("pilot_reads", DEFAULT_PILOT_READS)
-        if isinstance(pilot, bool) or not isinstance(pilot, (int, np.integer)) or pilot < 2:
-            raise InvalidInputError(f"pilot_reads must be an integer ≥ 2, got {pilot!r}")
         extra = values.get("qpu_parameters") or {}
         clash = sorted(set(extra) & {"num_reads", "answer_mode", "chain_strength", "initial_state", "fast_anneal"})
         if clash:

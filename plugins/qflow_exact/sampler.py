@@ -37,9 +37,10 @@ from typing import Any, ClassVar
 import dimod
 import numpy as np
 
-from qflow_core.capabilities import Eigenstate, GibbsSpectrum, SpectralBackend
-from qflow_core.errors import InvalidInputError, ProblemTooLargeError
+from qflow_core.capabilities import SPECTRAL_RUN_PARAMETERS, Eigenstate, GibbsSpectrum, SpectralBackend
+from qflow_core.errors import ProblemTooLargeError
 from qflow_core.models.memory import IsingMemory
+from qflow_core.parameters import Parameter
 from qflow_core.protocols import Anneal, Boltzmann, GroundState, Protocol, Survival
 from qflow_core.sampler import Sampler, attach_details, spin_sampleset
 from qflow_core.schedules import AnnealSchedule, default_schedule
@@ -64,7 +65,32 @@ __all__ = ["MAX_RETURNED_SPINS", "ExactSampler"]
 MAX_RETURNED_SPINS = 22
 _BYTES_PER_ROW = 8 * 4  # energy, probability, num_occurrences, + samples (n bytes) added below
 
-OPTIONS = ("gamma_per_spin", "level", "v0", "gap", "average", "eta", "steps", "tol", "return_state")
+#: The backend options (see the module docstring); the base class refuses any other and checks ranges.
+RUN_PARAMETERS = (
+    *SPECTRAL_RUN_PARAMETERS,
+    Parameter("gap", bool, None, "GroundState: also compute the gap (default: True for a cold start)"),
+    Parameter("average", bool, False, "coherent Survival: time-averaged populations over [0, time]"),
+    Parameter(
+        "eta",
+        float,
+        davies.DEFAULT_ETA,
+        "dephased Survival: Ohmic bath coupling",
+        minimum=0,
+        exclusive_minimum=True,
+        optional=False,
+    ),
+    Parameter("steps", int, None, "Anneal: fixed number of S6 steps (default: chosen from tol)", minimum=1),
+    Parameter(
+        "tol",
+        float,
+        DEFAULT_TOL,
+        "Anneal: target error of the final state",
+        minimum=0,
+        exclusive_minimum=True,
+        optional=False,
+    ),
+)
+OPTIONS = tuple(p.name for p in RUN_PARAMETERS)
 
 
 class ExactSampler(Sampler, SpectralBackend):
@@ -84,6 +110,7 @@ class ExactSampler(Sampler, SpectralBackend):
         "ground_state": "exact",
     }
     default_protocol: ClassVar[Protocol] = Boltzmann(beta=1.0)
+    run_parameters: ClassVar[tuple[Parameter, ...]] = RUN_PARAMETERS
     tags: ClassVar[dict[str, Any]] = {"exact_reference": True, "max_variables": MAX_RETURNED_SPINS}
 
     def eigenstate(self, J: Any, h: Any, gamma: Any, *, level: int = 0, v0: np.ndarray | None = None) -> Eigenstate:
@@ -99,9 +126,6 @@ class ExactSampler(Sampler, SpectralBackend):
     def _run(
         self, bqm: dimod.BinaryQuadraticModel, protocol: Protocol, *, num_reads: int, seed: int, **options: Any
     ) -> dimod.SampleSet:
-        unknown = set(options) - set(OPTIONS)
-        if unknown:
-            raise InvalidInputError(f"exact does not understand option(s) {sorted(unknown)}; valid: {OPTIONS}")
         n = bqm.num_variables
         if n > MAX_RETURNED_SPINS:
             raise ProblemTooLargeError(
@@ -145,10 +169,7 @@ class ExactSampler(Sampler, SpectralBackend):
         elif isinstance(protocol, Anneal):
             schedule = AnnealSchedule.from_table(protocol.schedule) if protocol.schedule else default_schedule()
             weights = None if options.get("gamma_per_spin") is None else gammas
-            tol = options.get("tol", DEFAULT_TOL)
-            if isinstance(tol, bool) or not isinstance(tol, (int, float, np.floating, np.integer)):
-                raise InvalidInputError(f"the anneal option tol must be a positive number, got {tol!r}")
-            tol = float(tol)
+            tol = float(options.get("tol", DEFAULT_TOL))
             steps = options.get("steps")
             energies = diagonal_energies(J, h)
             res = anneal(energies, schedule, protocol.time_us, steps=steps, driver_weights=weights, tol=tol)

@@ -40,10 +40,10 @@ import dimod
 import numpy as np
 
 from qflow_core.errors import InvalidInputError, ProblemTooLargeError
+from qflow_core.parameters import Parameter, check_options
 from qflow_core.protocols import Anneal, GroundState, Protocol, Survival, as_protocol
 from qflow_core.sampler import Sampler, attach_details
 from qflow_core.schedules import AnnealSchedule, default_schedule
-from qflow_core.validation import positive_int
 from qflow_qaoa.angles import anneal_angles, anneal_layers, survival_angles, survival_steps
 from qflow_qaoa.circuits import make_primitive, qaoa_circuit, run_counts
 from qflow_qaoa.distribution import counts_sampleset, exact_sampleset
@@ -53,23 +53,53 @@ from qflow_qaoa.variational import optimise_exact, optimise_on_primitive, ramp_i
 
 __all__ = ["DEFAULT_OPTIONS", "MAX_EXACT_QUBITS", "QAOASampler"]
 
-#: Every option ``run`` (or the constructor) accepts, with its default. Options that do not concern the
-#: protocol being run are accepted and ignored, so one set of options can serve every protocol.
-DEFAULT_OPTIONS: Mapping[str, Any] = {
-    "primitive": "exact",  # "exact" | "statevector" | "aer" | a Qiskit SamplerV2 instance
-    "pass_manager": None,  # transpiles circuits for a primitive (default: preset level 1)
-    "reps": 2,  # GroundState: QAOA layers p
-    "maxiter": 200,  # GroundState: COBYLA's cap on objective evaluations
-    "tol": None,  # GroundState: COBYLA's final trust-region radius (None: scipy's default)
-    "initial_point": None,  # GroundState: 2p angles [β..., γ...] (default: linear ramp)
-    "warm_start": None,  # GroundState: per-variable spins/magnetisations in [-1, 1]
-    "warm_start_epsilon": 0.25,  # GroundState: warm-start regularisation ε
-    "layers": None,  # Anneal: number of Trotter layers (default: from max_step_angle)
-    "max_layers": 4000,  # Anneal: cap on the automatic layer count
-    "steps": None,  # Survival: Trotter steps (default: from max_step_angle)
-    "trotter_order": 2,  # Survival: 1 = Lie–Trotter, 2 = second-order Suzuki
-    "max_step_angle": 0.2,  # Anneal/Survival: Trotter step size bound (radians)
-}
+#: Every option ``run`` (or the constructor) accepts, with its default and range. Options that do not concern
+#: the protocol being run are accepted and ignored, so one set of options can serve every protocol.
+RUN_PARAMETERS = (
+    Parameter("primitive", object, "exact", "'exact' | 'statevector' | 'aer' | a Qiskit SamplerV2 instance"),
+    Parameter("pass_manager", object, None, "transpiles circuits for a primitive (default: preset level 1)"),
+    Parameter("reps", int, 2, "GroundState: QAOA layers p", minimum=1, optional=False),
+    Parameter("maxiter", int, 200, "GroundState: COBYLA's cap on objective evaluations", minimum=1, optional=False),
+    Parameter(
+        "tol",
+        float,
+        None,
+        "GroundState: COBYLA's final trust-region radius (None: scipy's default)",
+        minimum=0,
+        maximum=1,
+        exclusive_minimum=True,
+        exclusive_maximum=True,
+    ),
+    Parameter("initial_point", object, None, "GroundState: 2p angles [β..., γ...] (default: linear ramp)"),
+    Parameter("warm_start", object, None, "GroundState: per-variable spins/magnetisations in [-1, 1]"),
+    Parameter(
+        "warm_start_epsilon",
+        float,
+        0.25,
+        "GroundState: warm-start regularisation ε",
+        minimum=0,
+        maximum=0.5,
+        exclusive_minimum=True,
+        optional=False,
+    ),
+    Parameter("layers", int, None, "Anneal: number of Trotter layers (default: from max_step_angle)", minimum=1),
+    Parameter("max_layers", int, 4000, "Anneal: cap on the automatic layer count", minimum=1, optional=False),
+    Parameter("steps", int, None, "Survival: Trotter steps (default: from max_step_angle)", minimum=1),
+    Parameter(
+        "trotter_order", int, 2, "Survival: 1 = Lie–Trotter, 2 = second-order Suzuki", choices=(1, 2), optional=False
+    ),
+    Parameter(
+        "max_step_angle",
+        float,
+        0.2,
+        "Anneal/Survival: Trotter step size bound (radians)",
+        minimum=0,
+        maximum=math.pi,
+        exclusive_minimum=True,
+        optional=False,
+    ),
+)
+DEFAULT_OPTIONS: Mapping[str, Any] = {p.name: p.default for p in RUN_PARAMETERS}
 
 #: Largest problem the exact statevector path takes (its SampleSet lists all 2ⁿ states).
 MAX_EXACT_QUBITS = 20
@@ -85,6 +115,7 @@ class QAOASampler(Sampler):
         "ground_state": "approximate",
     }
     default_protocol: ClassVar[Protocol] = GroundState()
+    run_parameters: ClassVar[tuple[Parameter, ...]] = RUN_PARAMETERS
 
     def __init__(self, primitive: Any = "exact", pass_manager: Any = None, **options: Any) -> None:
         self._defaults = _checked_options(
@@ -287,32 +318,13 @@ def _step_angle(betas: list[float], gammas: list[float], field_scale: float) -> 
 
 
 def _checked_options(opts: dict[str, Any]) -> dict[str, Any]:
-    unknown = set(opts) - set(DEFAULT_OPTIONS)
-    if unknown:
-        raise InvalidInputError(
-            f"qaoa does not understand option(s) {sorted(unknown)}; valid options: {', '.join(DEFAULT_OPTIONS)}"
-        )
-    for key in ("reps", "maxiter", "max_layers"):
-        opts[key] = positive_int(key, opts[key])
-    for key in ("layers", "steps"):
-        if opts[key] is not None:
-            opts[key] = positive_int(key, opts[key])
+    """``opts`` checked one by one against :data:`RUN_PARAMETERS`, then against each other."""
+    opts = check_options(opts, RUN_PARAMETERS, owner="qaoa")
     if opts["maxiter"] < 2 * opts["reps"] + 2:
         raise InvalidInputError(
             f"maxiter = {opts['maxiter']} is below what COBYLA needs for 2·reps = {2 * opts['reps']} angles; "
             f"use maxiter ≥ {2 * opts['reps'] + 2}"
         )
-    if opts["trotter_order"] not in (1, 2):
-        raise InvalidInputError(f"trotter_order must be 1 (Lie–Trotter) or 2 (Suzuki), got {opts['trotter_order']!r}")
-    angle = opts["max_step_angle"]
-    if isinstance(angle, bool) or not isinstance(angle, (int, float)) or not 0 < angle <= math.pi:
-        raise InvalidInputError(f"max_step_angle must be a number in (0, π], got {angle!r}")
-    tol = opts["tol"]
-    if tol is not None and (isinstance(tol, bool) or not isinstance(tol, (int, float)) or not 0 < tol < 1):
-        raise InvalidInputError(f"tol must be None or a number in (0, 1), got {tol!r}")
-    epsilon = opts["warm_start_epsilon"]
-    if isinstance(epsilon, bool) or not isinstance(epsilon, (int, float)) or not 0 < epsilon <= 0.5:
-        raise InvalidInputError(f"warm_start_epsilon must be in (0, 0.5], got {epsilon!r}")
     if isinstance(opts["primitive"], str) and opts["primitive"] not in ("exact", "statevector", "aer"):
         raise InvalidInputError(
             f"unknown primitive {opts['primitive']!r}; use 'exact' (default), 'statevector', 'aer' or a Qiskit "

@@ -24,24 +24,34 @@ import dimod
 import numpy as np
 from dwave.samplers import SimulatedAnnealingSampler
 
-from qflow_core.errors import InvalidInputError
+from qflow_core.parameters import Parameter
 from qflow_core.protocols import Anneal, Boltzmann, GroundState, Protocol, Survival
 from qflow_core.sampler import Sampler, attach_details
 
 __all__ = ["SimulatedAnnealing", "anneal_sweeps"]
 
-#: Backend options forwarded to ``SimulatedAnnealingSampler.sample`` (it ignores unknown names silently,
-#: so qflow checks them instead).
-FORWARDED_OPTIONS = (
-    "num_sweeps",
-    "randomize_order",
-    "proposal_acceptance_criteria",
-    "num_sweeps_per_beta",
-    "beta_range",
-    "beta_schedule_type",
-)
 SWEEPS_PER_US = 50
 DEFAULT_SWEEPS = 1000
+
+#: Backend options forwarded to ``SimulatedAnnealingSampler.sample`` (it ignores unknown names silently,
+#: so qflow declares them and the base class checks them). None or absent: set from the protocol.
+RUN_PARAMETERS = (
+    Parameter("num_sweeps", int, None, "sweeps per read (default: from the protocol)", minimum=1),
+    Parameter("randomize_order", bool, False, "visit spins in random order each sweep"),
+    Parameter(
+        "proposal_acceptance_criteria", str, "Metropolis", "spin-flip acceptance rule", choices=("Metropolis", "Gibbs")
+    ),
+    Parameter("num_sweeps_per_beta", int, 1, "sweeps at each β of the schedule", minimum=1),
+    Parameter("beta_range", object, None, "[β_hot, β_cold] of the schedule (default: from the protocol)"),
+    Parameter(
+        "beta_schedule_type",
+        str,
+        None,
+        "shape of the β schedule (default: from the protocol)",
+        choices=("linear", "geometric", "custom"),
+    ),
+)
+FORWARDED_OPTIONS = tuple(p.name for p in RUN_PARAMETERS)
 
 
 def anneal_sweeps(time_us: float) -> int:
@@ -61,6 +71,7 @@ class SimulatedAnnealing(Sampler):
         "ground_state": "approximate",
     }
     default_protocol: ClassVar[Protocol] = Anneal("standard")
+    run_parameters: ClassVar[tuple[Parameter, ...]] = RUN_PARAMETERS
 
     def __init__(self) -> None:
         self._sampler = SimulatedAnnealingSampler()
@@ -68,11 +79,6 @@ class SimulatedAnnealing(Sampler):
     def _run(
         self, bqm: dimod.BinaryQuadraticModel, protocol: Protocol, *, num_reads: int, seed: int, **options: Any
     ) -> dimod.SampleSet:
-        unknown = set(options) - set(FORWARDED_OPTIONS)
-        if unknown:
-            raise InvalidInputError(
-                f"sa does not understand option(s) {sorted(unknown)}; valid options: {', '.join(FORWARDED_OPTIONS)}"
-            )
         kwargs: dict[str, Any] = {"num_reads": num_reads, "seed": seed}
         notes: dict[str, Any] = {}
         if isinstance(protocol, Boltzmann):
@@ -100,7 +106,7 @@ class SimulatedAnnealing(Sampler):
         elif isinstance(protocol, GroundState):
             kwargs.update(beta_schedule_type="geometric", num_sweeps=DEFAULT_SWEEPS)
             notes["gamma"] = "ignored: classical low-temperature anneal"
-        kwargs.update(options)
+        kwargs.update({key: value for key, value in options.items() if value is not None})
         sampleset = self._sampler.sample(bqm, **kwargs)
         sampleset.info.pop("timing", None)
         details = {k: v for k, v in kwargs.items() if k not in ("initial_states", "seed", "num_reads")}

@@ -1,4 +1,5 @@
-"""``qflow plugins``: the installed plugins, their samplers and capabilities (``--json`` for machines)."""
+"""``qflow plugins``: the installed plugins, their samplers and capabilities (``--json`` for machines,
+``--verbose`` for each sampler's run parameters)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ SHORT = {"exact": "exact", "native": "native", "approximate": "approx"}
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("plugins", help="list installed plugins and what they support")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument("--verbose", "-v", action="store_true", help="also list each sampler's run parameters")
     parser.set_defaults(func=run)
 
 
@@ -23,7 +25,20 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps([p.to_dict() for p in plugins], indent=2))
         return 0
     print(format_table(plugins))
+    if args.verbose:
+        print(format_parameters(plugins))
     return 0
+
+
+def format_parameters(plugins) -> str:
+    """Each sampler's run parameters: name, type, default, allowed range and one-line doc."""
+    lines = []
+    for plugin in plugins:
+        for s in plugin.samplers:
+            lines.extend(["", f"{s.name} run parameters:" if s.parameters else f"{s.name}: no run parameters"])
+            for name, p in s.parameters.items():
+                lines.append(f"  {name} ({p['type']}, default {p['default']!r}; {p['range']}): {p['doc']}")
+    return "\n".join(lines)
 
 
 def format_table(plugins) -> str:

@@ -53,6 +53,7 @@ from qflow_core.models.memory import IsingMemory, as_spin_states
 from qflow_core.protocols import Protocol, Survival, as_protocol, from_dict
 from qflow_core.registry import resolve_sampler
 from qflow_core.seeding import MAX_SEED
+from qflow_core.validation import positive_number
 
 __all__ = [
     "ChannelMeasurement",
@@ -209,16 +210,6 @@ def _check_patterns(patterns: Any, n: int) -> np.ndarray:
     return xi
 
 
-def _positive_float(name: str, value: Any) -> float:
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        raise InvalidInputError(f"{name} must be a number, got {value!r}") from None
-    if not (math.isfinite(x) and x > 0):
-        raise InvalidInputError(f"{name} must be a finite number > 0, got {value!r}")
-    return x
-
-
 # -- the base class -----------------------------------------------------------------------------------------
 class LearningRule(abc.ABC):
     """A loss over stored patterns and its descent direction.
@@ -367,7 +358,7 @@ class SoftmaxHebbian(GapRule):
     name: ClassVar[str] = "softmax-hebbian"
 
     def __init__(self, beta: float, survival: bool = False) -> None:
-        self.beta = _positive_float("SoftmaxHebbian beta", beta)
+        self.beta = positive_number("SoftmaxHebbian beta", beta)
         self.survival = bool(survival)
 
     def pattern_terms(self, gaps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -404,7 +395,7 @@ class LorentzianHebbian(GapRule):
     name: ClassVar[str] = "lorentzian-hebbian"
 
     def __init__(self, gamma: float, sign: Literal["reflect", "physical"] = "reflect") -> None:
-        self.gamma = _positive_float("LorentzianHebbian gamma", gamma)
+        self.gamma = positive_number("LorentzianHebbian gamma", gamma)
         if sign not in ("reflect", "physical"):
             raise InvalidInputError(f"LorentzianHebbian sign must be 'reflect' or 'physical', got {sign!r}")
         self.sign = sign
@@ -599,7 +590,7 @@ class MeasuredFlowHebbian(LearningRule):
             raise InvalidInputError(f"num_reads must be a positive integer, got {num_reads!r}")
         self.num_reads = int(num_reads)
         default = self.protocol.get("beta") or 1.0
-        self.beta = _positive_float("MeasuredFlowHebbian beta", default if beta is None else beta)
+        self.beta = positive_number("MeasuredFlowHebbian beta", default if beta is None else beta)
 
     def measure(
         self, memory: Any, patterns: Any, *, sampler: Any = None, rng: np.random.Generator | None = None

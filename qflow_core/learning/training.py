@@ -48,6 +48,7 @@ from qflow_core.models.memory import IsingMemory, as_spin_states
 from qflow_core.registry import resolve_sampler
 from qflow_core.results import ExperimentResult, new_figure, save_figure
 from qflow_core.seeding import resolve_seed
+from qflow_core.validation import finite_number, nonnegative_int
 
 __all__ = ["CHECKPOINT_FORMAT", "Callback", "History", "train"]
 
@@ -142,10 +143,10 @@ def train(
         raise InvalidInputError(f"train needs an IsingMemory, got {type(memory).__name__}")
     xi = as_spin_states(patterns, memory.n, name="patterns")
     xi = xi[None, :] if xi.ndim == 1 else xi
-    epochs = _nonnegative_int("epochs", epochs)
-    checkpoint_every = _nonnegative_int("checkpoint_every", checkpoint_every) or 1
-    lr = _finite("lr", lr)
-    weight_decay = _finite("weight_decay", weight_decay)
+    epochs = nonnegative_int("epochs", epochs)
+    checkpoint_every = nonnegative_int("checkpoint_every", checkpoint_every) or 1
+    lr = finite_number("lr", lr)
+    weight_decay = finite_number("weight_decay", weight_decay)
     if rule.requires_sampler:
         sampler = resolve_sampler(sampler, purpose=f"rule {rule.name!r} measures on a sampler")
     seed = resolve_seed(seed)
@@ -232,7 +233,7 @@ def _norm_target(memory: IsingMemory, norm: float | str | None, train_fields: bo
                 "Hebbian.store(patterns), pass norm=<value>, or norm=None with weight_decay"
             )
         return value
-    value = _finite("norm", norm)
+    value = finite_number("norm", norm)
     if value <= 0:
         raise InvalidInputError(f"norm must be > 0, got {norm!r}")
     return value
@@ -307,19 +308,3 @@ def _resume(path: Path, config: dict, memory: IsingMemory, history: History, rng
     history.resumed_from = int(state["epochs_done"])
     rng.bit_generator.state = state["rng"]
     return resumed
-
-
-def _finite(name: str, value: Any) -> float:
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        raise InvalidInputError(f"{name} must be a number, got {value!r}") from None
-    if not math.isfinite(x):
-        raise InvalidInputError(f"{name} must be finite, got {value!r}")
-    return x
-
-
-def _nonnegative_int(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
-        raise InvalidInputError(f"{name} must be a non-negative integer, got {value!r}")
-    return int(value)
