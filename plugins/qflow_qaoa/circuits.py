@@ -10,7 +10,7 @@ sorted order), layer k = cost exp(−iγ_k H_C) then mixer exp(−iβ_k M).
   circuit mixer and an operator mixer would be Trotterised inexactly.
 
 Circuits are transpiled with a pass manager before they run (Aer rejects untranspiled evolution gates and
-``StatevectorSampler`` would build dense matrix exponentials, notes/qiskit.md §2).
+``StatevectorSampler`` would build dense matrix exponentials).
 
 >>> from qiskit.quantum_info import SparsePauliOp
 >>> op = SparsePauliOp.from_sparse_list([("ZZ", [0, 1], 1.0)], num_qubits=2)
