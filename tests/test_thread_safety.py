@@ -158,3 +158,68 @@ def test_dwave_qpu_path_from_threads_matches_serial(monkeypatch):
     assert connections == [1]
     assert threaded == serial
     assert len({fingerprint[1] for fingerprint in serial}) > 1  # the gauges differ with the seed
+
+
+def _blas_threads() -> set[int]:
+    from threadpoolctl import threadpool_info
+
+    return {pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"}
+
+
+def _set_blas_threads_elsewhere(count: int) -> None:
+    """Set BLAS's thread count from a short-lived thread (which then holds no control over the limit)."""
+    from threadpoolctl import threadpool_limits
+
+    setter = threading.Thread(target=lambda: threadpool_limits(limits=count, user_api="blas"))
+    setter.start()
+    setter.join()
+
+
+def test_the_exact_solvers_one_thread_blas_limit_holds_until_the_last_thread_leaves():
+    """Thread A enters and leaves while B is inside: B must still run on one BLAS thread, and the original
+    count must be back once both have left (a per-call ``threadpool_limits`` gets both wrong)."""
+    import scipy.linalg  # noqa: F401 - loads scipy's BLAS too
+
+    from qflow_exact.blas import single_blas_thread
+
+    before = _blas_threads()
+    _set_blas_threads_elsewhere(2)
+    try:
+        if _blas_threads() != {2}:
+            pytest.skip("this BLAS cannot be set to 2 threads")
+        a_inside, b_inside, a_left = threading.Event(), threading.Event(), threading.Event()
+        seen: dict[str, set[int]] = {}
+
+        def first():
+            with single_blas_thread():
+                a_inside.set()
+                b_inside.wait(5)
+            a_left.set()
+
+        def second():
+            a_inside.wait(5)
+            with single_blas_thread():
+                b_inside.set()
+                a_left.wait(5)
+                seen["inside"] = _blas_threads()
+
+        threads = [threading.Thread(target=first), threading.Thread(target=second)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(10)
+        assert seen["inside"] == {1}
+        assert _blas_threads() == {2}
+    finally:
+        _set_blas_threads_elsewhere(max(before) if before else 1)
+
+
+def test_samplers_with_a_lock_still_pickle_and_run_alike():
+    import pickle
+
+    sampler = _mock()
+    bqm = _problem()
+    first = sampler.run(bqm, Anneal("standard"), num_reads=8, seed=5)  # connected, one embedding cached
+    copy = pickle.loads(pickle.dumps(sampler))
+    assert copy._child is None and len(copy._embeddings) == 1
+    assert _fingerprint(copy.run(bqm, Anneal("standard"), num_reads=8, seed=5)) == _fingerprint(first)
