@@ -179,7 +179,6 @@ def test_the_exact_solvers_one_thread_blas_limit_holds_until_the_last_thread_lea
     """Thread A enters and leaves while B is inside: B must still run on one BLAS thread, and the original
     count must be back once both have left (a per-call ``threadpool_limits`` gets both wrong)."""
     import scipy.linalg  # noqa: F401 - loads scipy's BLAS too
-
     from qflow_exact.blas import single_blas_thread
 
     before = _blas_threads()
