@@ -58,9 +58,15 @@ CASES = {
     "sa": (lambda: _sa(), Boltzmann(beta=1.0), {"num_sweeps": 50}),
     "exact": (lambda: _exact(), Boltzmann(beta=1.0, gamma=0.4), {}),
     "qaoa": (lambda: _qaoa(), GroundState(), {"reps": 1, "maxiter": 20}),
+    # the real circuits: transpiled (Qiskit pass managers are not re-entrant) and run on a seeded primitive
+    "qaoa statevector": (lambda: _qaoa(primitive="statevector"), Anneal("standard", 0.01), {"layers": 2}),
     "dwave-mock anneal": (_mock, Anneal("standard"), {}),
     # a hot thermal model, so that the pilot's pseudo-likelihood fit sees excited reads
-    "dwave-mock boltzmann": (lambda: _mock(beta=0.5), Boltzmann(beta=0.2), {"pilot_reads": 16}),
+    "dwave-mock boltzmann": (
+        lambda: _mock(beta=0.5),
+        Boltzmann(beta=0.2),
+        {"pilot_reads": 16, "num_spin_reversal_transforms": 2},
+    ),
     "dwave-mock survival": (_mock, Survival(state=(1, -1, 1, 1), gamma=0.5, time=2.0, regime="dephased", beta=1.0), {}),
 }
 
@@ -77,10 +83,10 @@ def _exact():
     return ExactSampler()
 
 
-def _qaoa():
+def _qaoa(**kwargs):
     from qflow_qaoa import QAOASampler
 
-    return QAOASampler()
+    return QAOASampler(**kwargs)
 
 
 @pytest.mark.filterwarnings("ignore:β = .* is colder:UserWarning")

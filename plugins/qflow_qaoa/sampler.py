@@ -22,6 +22,9 @@ Protocols (all ``approximate``; details and formulas in :mod:`qflow_qaoa.angles`
   primitive; its own seeding applies) — the real circuits, transpiled with ``pass_manager`` (default:
   :func:`~qflow_qaoa.circuits.default_pass_manager`), ``num_reads`` shots, one row per observed bitstring.
 
+Every option, with its default and meaning, is in :data:`qflow_qaoa.options.DEFAULT_OPTIONS`; options that do
+not concern the protocol being run are accepted and ignored.
+
 >>> import dimod
 >>> from qflow_core import GroundState
 >>> bqm = dimod.BQM({0: 0.5, 1: -0.3}, {(0, 1): -1.0}, 0.0, "SPIN")
@@ -32,7 +35,6 @@ Protocols (all ``approximate``; details and formulas in :mod:`qflow_qaoa.angles`
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -43,33 +45,15 @@ from qflow_core.errors import InvalidInputError, ProblemTooLargeError
 from qflow_core.protocols import Anneal, GroundState, Protocol, Survival, as_protocol
 from qflow_core.sampler import Sampler, attach_details
 from qflow_core.schedules import AnnealSchedule, default_schedule
-from qflow_core.validation import positive_int
 from qflow_qaoa.angles import anneal_angles, anneal_layers, survival_angles, survival_steps
 from qflow_qaoa.circuits import make_primitive, qaoa_circuit, run_counts
 from qflow_qaoa.distribution import counts_sampleset, exact_sampleset
 from qflow_qaoa.ising import diagonal_energies, ising_operator, local_field_scale
+from qflow_qaoa.options import DEFAULT_OPTIONS, checked_options
 from qflow_qaoa.statevector import basis_state, evolve, plus_state, probabilities
 from qflow_qaoa.variational import optimise_exact, optimise_on_primitive, ramp_initial_point, warm_start_thetas
 
-__all__ = ["DEFAULT_OPTIONS", "MAX_EXACT_QUBITS", "QAOASampler"]
-
-#: Every option ``run`` (or the constructor) accepts, with its default. Options that do not concern the
-#: protocol being run are accepted and ignored, so one set of options can serve every protocol.
-DEFAULT_OPTIONS: Mapping[str, Any] = {
-    "primitive": "exact",  # "exact" | "statevector" | "aer" | a Qiskit SamplerV2 instance
-    "pass_manager": None,  # transpiles circuits for a primitive (default: preset level 1)
-    "reps": 2,  # GroundState: QAOA layers p
-    "maxiter": 200,  # GroundState: COBYLA's cap on objective evaluations
-    "tol": None,  # GroundState: COBYLA's final trust-region radius (None: scipy's default)
-    "initial_point": None,  # GroundState: 2p angles [β..., γ...] (default: linear ramp)
-    "warm_start": None,  # GroundState: per-variable spins/magnetisations in [-1, 1]
-    "warm_start_epsilon": 0.25,  # GroundState: warm-start regularisation ε
-    "layers": None,  # Anneal: number of Trotter layers (default: from max_step_angle)
-    "max_layers": 4000,  # Anneal: cap on the automatic layer count
-    "steps": None,  # Survival: Trotter steps (default: from max_step_angle)
-    "trotter_order": 2,  # Survival: 1 = Lie–Trotter, 2 = second-order Suzuki
-    "max_step_angle": 0.2,  # Anneal/Survival: Trotter step size bound (radians)
-}
+__all__ = ["MAX_EXACT_QUBITS", "QAOASampler"]
 
 #: Largest problem the exact statevector path takes (its SampleSet lists all 2ⁿ states).
 MAX_EXACT_QUBITS = 20
@@ -87,7 +71,7 @@ class QAOASampler(Sampler):
     default_protocol: ClassVar[Protocol] = GroundState()
 
     def __init__(self, primitive: Any = "exact", pass_manager: Any = None, **options: Any) -> None:
-        self._defaults = _checked_options(
+        self._defaults = checked_options(
             {**DEFAULT_OPTIONS, **options, "primitive": primitive, "pass_manager": pass_manager}
         )
 
@@ -108,7 +92,7 @@ class QAOASampler(Sampler):
     def _run(
         self, bqm: dimod.BinaryQuadraticModel, protocol: Protocol, *, num_reads: int, seed: int, **options: Any
     ) -> dimod.SampleSet:
-        opts = _checked_options({**self._defaults, **options})
+        opts = checked_options({**self._defaults, **options})
         n = bqm.num_variables
         exact = isinstance(opts["primitive"], str) and opts["primitive"] == "exact"
         if exact and n > MAX_EXACT_QUBITS:
@@ -284,38 +268,3 @@ def _step_angle(betas: list[float], gammas: list[float], field_scale: float) -> 
     """Largest per-layer Trotter step angle √(|2β_k| · |2γ_k| L)."""
     b, g = np.abs(np.asarray(betas)), np.abs(np.asarray(gammas))
     return float(np.sqrt(np.max(4 * b * g * field_scale))) if len(b) else 0.0
-
-
-def _checked_options(opts: dict[str, Any]) -> dict[str, Any]:
-    unknown = set(opts) - set(DEFAULT_OPTIONS)
-    if unknown:
-        raise InvalidInputError(
-            f"qaoa does not understand option(s) {sorted(unknown)}; valid options: {', '.join(DEFAULT_OPTIONS)}"
-        )
-    for key in ("reps", "maxiter", "max_layers"):
-        opts[key] = positive_int(key, opts[key])
-    for key in ("layers", "steps"):
-        if opts[key] is not None:
-            opts[key] = positive_int(key, opts[key])
-    if opts["maxiter"] < 2 * opts["reps"] + 2:
-        raise InvalidInputError(
-            f"maxiter = {opts['maxiter']} is below what COBYLA needs for 2·reps = {2 * opts['reps']} angles; "
-            f"use maxiter ≥ {2 * opts['reps'] + 2}"
-        )
-    if opts["trotter_order"] not in (1, 2):
-        raise InvalidInputError(f"trotter_order must be 1 (Lie–Trotter) or 2 (Suzuki), got {opts['trotter_order']!r}")
-    angle = opts["max_step_angle"]
-    if isinstance(angle, bool) or not isinstance(angle, (int, float)) or not 0 < angle <= math.pi:
-        raise InvalidInputError(f"max_step_angle must be a number in (0, π], got {angle!r}")
-    tol = opts["tol"]
-    if tol is not None and (isinstance(tol, bool) or not isinstance(tol, (int, float)) or not 0 < tol < 1):
-        raise InvalidInputError(f"tol must be None or a number in (0, 1), got {tol!r}")
-    epsilon = opts["warm_start_epsilon"]
-    if isinstance(epsilon, bool) or not isinstance(epsilon, (int, float)) or not 0 < epsilon <= 0.5:
-        raise InvalidInputError(f"warm_start_epsilon must be in (0, 0.5], got {epsilon!r}")
-    if isinstance(opts["primitive"], str) and opts["primitive"] not in ("exact", "statevector", "aer"):
-        raise InvalidInputError(
-            f"unknown primitive {opts['primitive']!r}; use 'exact' (default), 'statevector', 'aer' or a Qiskit "
-            "SamplerV2 instance"
-        )
-    return opts
