@@ -38,7 +38,7 @@ import tracemalloc  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 
 import numpy as np  # noqa: E402
-from qflow_exact import tfim  # noqa: E402
+from qflow_exact import lanczos, tfim  # noqa: E402
 from qflow_exact.anneal import anneal  # noqa: E402
 from qflow_exact.krylov import evolve  # noqa: E402
 
@@ -136,7 +136,9 @@ def section_a(plan: dict[int, tuple[int, int, int]]):
         free = tfim.ground_state(J, h, GAMMA)
         nudged = h.copy()
         nudged[0] += 1e-3
-        cold_energy, _, cold_matvecs = tfim._lanczos(tfim.diagonal_energies(J, nudged), np.full(n, GAMMA), 1, None, 0)
+        cold_energy, _, cold_matvecs = lanczos.arpack_eigenpairs(
+            tfim.diagonal_energies(J, nudged), np.full(n, GAMMA), 1, None, 0
+        )
         warm = tfim.ground_state(J, nudged, GAMMA, v0=free.state)
         print(
             f"   n={n}: cold {cold_matvecs} matvecs, warm {warm.num_matvecs} "

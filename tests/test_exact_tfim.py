@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import scipy.linalg
-from qflow_exact import tfim
+from qflow_exact import lanczos, tfim
 
 from qflow_core.errors import InvalidInputError, ProblemTooLargeError
 from qflow_core.models.memory import IsingMemory
@@ -165,26 +165,26 @@ def test_lean_lanczos_matches_dense_diagonalization_including_a_near_degenerate_
     """The three-pass Lanczos used for cold ground states at n ≥ 14, checked at n = 9 against numpy eigh."""
     J, h, g = random_model(9, 21)
     w, U = np.linalg.eigh(dense_h(J, h, g))
-    energies, state, matvecs = tfim._lean_ground_state(tfim.diagonal_energies(J, h), g, 0.0)
+    energies, state, matvecs = lanczos.lean_ground_state(tfim.diagonal_energies(J, h), g, 0.0)
     assert np.allclose(energies, w[:2], atol=1e-12) and matvecs > 0
     assert abs(abs(state @ U[:, 0]) - 1) < 1e-12
     ferro = np.ones((9, 9)) / 9 - np.eye(9) / 9  # h = 0: E1 − E0 ≈ 1e-10 at Γ = 0.05 (Z2 tunnelling splitting)
     w, _ = np.linalg.eigh(dense_h(ferro, np.zeros(9), np.full(9, 0.05)))
-    energies, _, _ = tfim._lean_ground_state(tfim.diagonal_energies(ferro, np.zeros(9)), np.full(9, 0.05), 0.0)
+    energies, _, _ = lanczos.lean_ground_state(tfim.diagonal_energies(ferro, np.zeros(9)), np.full(9, 0.05), 0.0)
     assert np.allclose(energies, w[:2], atol=1e-12)
 
 
 def test_ground_state_at_n14_agrees_with_arpack():
     J, h, g = random_model(14, 22)
     res = tfim.ground_state(J, h, g)  # lean Lanczos path
-    w, U, _ = tfim._lanczos(tfim.diagonal_energies(J, h), g, 2, None, 0.0)
+    w, U, _ = lanczos.arpack_eigenpairs(tfim.diagonal_energies(J, h), g, 2, None, 0.0)
     assert np.allclose(res.energies, w, atol=1e-11) and res.gap == pytest.approx(w[1] - w[0], abs=1e-11)
     assert abs(abs(res.state @ U[:, 0]) - 1) < 1e-11
 
 
 @pytest.mark.parametrize("max_steps", [80, 10])  # 10: the warm Lanczos gives up and ARPACK takes over
 def test_warm_lanczos_and_its_arpack_fallback_agree_with_dense_eigh(max_steps, monkeypatch):
-    monkeypatch.setattr(tfim, "_WARM_MAX_STEPS", max_steps)
+    monkeypatch.setattr(lanczos, "WARM_MAX_STEPS", max_steps)
     J, h, g = random_model(10, 23)
     w, U = np.linalg.eigh(tfim.hamiltonian(J, h, g).toarray())  # CSR vs kron-built H: tested above
     v0 = U[:, 0] + 1e-3 * np.random.default_rng(0).normal(size=1024)

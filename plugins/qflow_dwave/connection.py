@@ -22,6 +22,7 @@ run. Configuration follows Ocean's own resolution order (keyword arguments, then
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
@@ -114,12 +115,13 @@ def call_with_retries(
 class _RedactSecrets(logging.Filter):
     """Rewrites log records of Ocean's loggers with every registered secret replaced by ``***``.
 
-    dwave-cloud-client logs its whole configuration, token included, at DEBUG level.
+    dwave-cloud-client logs its whole configuration, token included, at DEBUG level. ``secrets`` is replaced,
+    never changed in place, so records logged from other threads always iterate a complete set.
     """
 
     def __init__(self) -> None:
         super().__init__("qflow-redact")
-        self.secrets: set[str] = set()
+        self.secrets: frozenset[str] = frozenset()
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
@@ -129,16 +131,18 @@ class _RedactSecrets(logging.Filter):
 
 
 _REDACTOR = _RedactSecrets()
+_REDACTOR_LOCK = threading.Lock()
 OCEAN_LOGGERS = ("dwave.cloud", "dwave.system")
 
 
 def protect_logs(secrets: Iterable[str | None]) -> None:
     """Keep ``secrets`` out of every record logged by Ocean's cloud and system loggers (existing ones)."""
-    _REDACTOR.secrets.update(s for s in secrets if s)
-    names = [name for name in logging.Logger.manager.loggerDict if name.startswith(OCEAN_LOGGERS)]
-    for logger in map(logging.getLogger, [*OCEAN_LOGGERS, *names]):
-        if _REDACTOR not in logger.filters:
-            logger.addFilter(_REDACTOR)
+    with _REDACTOR_LOCK:
+        _REDACTOR.secrets = _REDACTOR.secrets | {s for s in secrets if s}
+        names = [name for name in list(logging.Logger.manager.loggerDict) if name.startswith(OCEAN_LOGGERS)]
+        for logger in map(logging.getLogger, [*OCEAN_LOGGERS, *names]):
+            if _REDACTOR not in logger.filters:
+                logger.addFilter(_REDACTOR)
 
 
 def registered_secrets() -> list[str]:

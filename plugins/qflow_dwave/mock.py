@@ -18,6 +18,9 @@ working on the embedded (physical-qubit) problem exactly as the QPU would receiv
 It models no coherent quantum dynamics, no transverse field, no noise or crosstalk; its fidelity is
 "approximate" throughout.
 
+Seeds travel with each call: the mock of :func:`build_mock` takes the extra keyword ``substitute_seed`` and
+hands it to its substitute as ``seed``, so calls from many threads never share a seed through the mock.
+
 >>> import dimod
 >>> sub = ThermalSubstitute(beta=2.0, num_sweeps=100)
 >>> bqm = dimod.BQM({"a": 0.1}, {("a", "b"): -1.0}, 0.0, "SPIN")
@@ -40,12 +43,14 @@ from qflow_core.schedules import AnnealSchedule, default_schedule
 from qflow_dwave._ocean import ocean
 from qflow_dwave.solver_rules import range_scale
 
-__all__ = ["DEFAULT_MOCK_BETA", "ThermalSubstitute", "build_mock"]
+__all__ = ["DEFAULT_MOCK_BETA", "SUBSTITUTE_SEED", "SeedPerCall", "ThermalSubstitute", "build_mock"]
 
 #: Inverse temperature of the thermal model in programmed-energy units (|J| ≤ 1 after auto-scaling).
 DEFAULT_MOCK_BETA = 3.0
 DEFAULT_SWEEPS = 1000
 DEFAULT_SWEEPS_PER_US = 10.0
+#: Keyword argument of one mock solver call that carries that call's seed for the substitute sampler.
+SUBSTITUTE_SEED = "substitute_seed"
 
 
 class ThermalSubstitute(dimod.Sampler):
@@ -151,17 +156,52 @@ def _reject_out_of_range(linear: np.ndarray, quadratic: np.ndarray, h_range: Seq
             raise ValueError(f"{what} out of range [{lo}, {hi}] with auto_scale=False (the QPU would reject it)")
 
 
+class SeedPerCall(dimod.Sampler):
+    """The substitute as the mock calls it: a call's ``substitute_seed`` argument becomes the ``seed`` of
+    ``substitute.sample``; without one, the call is made as given.
+
+    >>> import dimod
+    >>> seeded = SeedPerCall(ThermalSubstitute(num_sweeps=10))
+    >>> bqm = dimod.BQM({"a": 0.2}, {}, 0.0, "SPIN")
+    >>> a, b = (seeded.sample(bqm, num_reads=16, substitute_seed=5) for _ in range(2))
+    >>> (a.record.sample == b.record.sample).all()
+    np.True_
+    """
+
+    def __init__(self, substitute: dimod.Sampler) -> None:
+        self.substitute = substitute
+
+    @property
+    def parameters(self) -> dict[str, list]:
+        return {**self.substitute.parameters, SUBSTITUTE_SEED: []}
+
+    @property
+    def properties(self) -> dict[str, Any]:
+        return self.substitute.properties
+
+    def sample(self, bqm: dimod.BinaryQuadraticModel, **kwargs: Any) -> dimod.SampleSet:
+        seed = kwargs.pop(SUBSTITUTE_SEED, None)
+        if seed is not None:
+            kwargs["seed"] = seed
+        return self.substitute.sample(bqm, **kwargs)
+
+
 def build_mock(
     topology: str,
     shape: Sequence[int] | None,
     substitute: dimod.Sampler,
 ) -> Any:
-    """``MockDWaveSampler`` of the given Pegasus/Zephyr topology sampling with ``substitute``."""
+    """``MockDWaveSampler`` of the given Pegasus/Zephyr topology sampling with ``substitute``.
+
+    Besides the QPU's parameters it accepts ``substitute_seed`` (see :class:`SeedPerCall`).
+    """
     testing = ocean("testing")
-    return testing.MockDWaveSampler(
+    mock = testing.MockDWaveSampler(
         topology_type=topology,
         topology_shape=list(shape) if shape is not None else None,
         parameter_warnings=False,
-        substitute_sampler=substitute,
+        substitute_sampler=SeedPerCall(substitute),
         exact_solver_cutoff=0,
     )
+    mock.parameters[SUBSTITUTE_SEED] = ["parameters"]
+    return mock

@@ -1,4 +1,4 @@
-"""Dephased survival: the Pauli master equation with Davies rates between eigenstates of H (THEORY §2.3).
+"""Dephased survival: the Pauli master equation with Davies rates between eigenstates of H.
 
 Every spin couples through σᶻ_j to its own Ohmic bath at inverse temperature β. The secular (Davies)
 generator acts on the populations p_a of the eigenstates |a⟩ of H = E(σᶻ) − Σ Γ_i σˣ_i:
@@ -14,7 +14,7 @@ Degenerate levels: populations-only (Pauli) dynamics in an eigenbasis chosen by 
 the secular approximation; it ignores coherences inside degenerate eigenspaces (e.g. at Γ = 0).
 
 >>> import numpy as np
->>> from qflow_exact.tfim import gibbs
+>>> from qflow_exact.thermal import gibbs
 >>> st = gibbs([[0.0]], [0.3], 0.1, beta=0.0)          # one spin: only the spectrum is used
 >>> W = davies_rates(st.energies, st.vectors, beta=2.0)
 >>> bool(np.isclose(W[1, 0] / W[0, 1], np.exp(-2.0 * (st.energies[1] - st.energies[0]))))  # detailed balance
@@ -29,7 +29,8 @@ import numpy as np
 import scipy.linalg
 
 from qflow_core.errors import InvalidInputError
-from qflow_exact.tfim import basis_index, check_size, gibbs
+from qflow_exact.hamiltonian import basis_index, check_size
+from qflow_exact.thermal import gibbs
 
 __all__ = ["DAVIES_MAX_SPINS", "DEFAULT_ETA", "DephasedEvolution", "bath_spectrum", "davies_rates", "dephased_survival"]
 

@@ -3,7 +3,7 @@
 Why a compiled kernel (numba): the transverse field flips one bit per term, so y[k] = d[k]·x[k] −
 Σ_b g_b·x[k ⊕ 2^b]. scipy's CSR product moves 12 bytes of index and value per non-zero (n + 1 per row)
 and numpy needs one strided pass per bit, whose cost explodes for the low bits (short contiguous blocks);
-both run 15–60× above the memory-bandwidth floor (``/work/shared/notes/ed.md`` §D). This kernel streams the
+both run 15–60× above the memory-bandwidth floor. This kernel streams the
 vector once per *high* bit in cache-sized blocks and does all *low* bits inside a block that sits in L1/L2,
 with no index arrays at all; its loops are written so that LLVM vectorises them (contiguous half-blocks,
 unrolled unit strides): 5 ms per real and 10 ms per complex product at n = 20 on the reference machine.
@@ -11,10 +11,9 @@ Complex vectors are handled as interleaved float64 pairs (the Hamiltonian is rea
 both (Lanczos for ground states uses the real version).
 
 It is deliberately **single-threaded**: a ``prange`` version was no faster on the 2-core reference machine,
-and its spinning worker threads slowed the surrounding ARPACK/BLAS work by 10–30× (thread oversubscription,
-notes/ed.md "Things that are odd" 1).
+and its spinning worker threads slowed the surrounding ARPACK/BLAS work by 10–30× (thread oversubscription).
 
-``g`` is indexed by **bit position** b (bit b ↔ site n − 1 − b, THEORY §1).
+``g`` is indexed by **bit position** b (bit b ↔ site n − 1 − b, the basis convention of :mod:`qflow_exact.hamiltonian`).
 
 >>> import numpy as np
 >>> x = np.arange(4.0); d = np.array([1.0, 2.0, 3.0, 4.0]); g = np.array([0.5, 0.25])

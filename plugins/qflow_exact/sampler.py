@@ -1,7 +1,8 @@
 """The ``exact`` sampler: every protocol solved exactly on the full 2^n state space.
 
-Every run returns **all 2^n basis states** (rows in basis-index order, THEORY §1) with the exact Born/Gibbs
-``probability`` of each and seeded multinomial ``num_occurrences`` summing to ``num_reads``.
+Every run returns **all 2^n basis states** (rows in basis-index order, see :mod:`qflow_exact.hamiltonian`)
+with the exact Born/Gibbs ``probability`` of each and seeded multinomial ``num_occurrences`` summing to
+``num_reads``.
 
 Backend options (``sampler.run(bqm, protocol, **options)``):
 
@@ -46,18 +47,11 @@ from qflow_core.sampler import Sampler, attach_details, spin_sampleset
 from qflow_core.schedules import AnnealSchedule, default_schedule
 from qflow_exact import davies
 from qflow_exact.anneal import DEFAULT_TOL, anneal
+from qflow_exact.eigen import ground_state
+from qflow_exact.hamiltonian import TFIMOperator, basis_index, basis_states, diagonal_energies, spin_gammas
 from qflow_exact.krylov import evolve
-from qflow_exact.tfim import (
-    GIBBS_MAX_SPINS,
-    TFIMOperator,
-    basis_index,
-    basis_states,
-    diagonal_energies,
-    gibbs,
-    ground_state,
-    spin_gammas,
-    x_expectations,
-)
+from qflow_exact.observables import x_expectations
+from qflow_exact.thermal import GIBBS_MAX_SPINS, gibbs
 
 __all__ = ["MAX_RETURNED_SPINS", "ExactSampler"]
 

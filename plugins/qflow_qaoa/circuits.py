@@ -10,7 +10,9 @@ sorted order), layer k = cost exp(−iγ_k H_C) then mixer exp(−iβ_k M).
   circuit mixer and an operator mixer would be Trotterised inexactly.
 
 Circuits are transpiled with a pass manager before they run (Aer rejects untranspiled evolution gates and
-``StatevectorSampler`` would build dense matrix exponentials, notes/qiskit.md §2).
+``StatevectorSampler`` would build dense matrix exponentials). Qiskit's pass managers keep the state of a
+run on themselves and are not re-entrant, so each thread gets its own default one and a user's pass manager
+runs one circuit at a time (:func:`thread_safe_pass_manager`).
 
 >>> from qiskit.quantum_info import SparsePauliOp
 >>> op = SparsePauliOp.from_sparse_list([("ZZ", [0, 1], 1.0)], num_qubits=2)
@@ -24,8 +26,8 @@ Circuits are transpiled with a pass manager before they run (Aer rejects untrans
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -33,17 +35,56 @@ import numpy as np
 from qflow_core.errors import BackendError, InvalidInputError
 from qflow_qaoa.extras import require
 
-__all__ = ["DEFAULT_BASIS_GATES", "default_pass_manager", "make_primitive", "qaoa_circuit", "run_counts"]
+__all__ = [
+    "DEFAULT_BASIS_GATES",
+    "SerialisedPassManager",
+    "default_pass_manager",
+    "make_primitive",
+    "qaoa_circuit",
+    "run_counts",
+    "thread_safe_pass_manager",
+]
 
 #: Gates the default pass manager targets (enough for StatevectorSampler and Aer).
 DEFAULT_BASIS_GATES = ("h", "x", "rx", "ry", "rz", "rzz", "cx", "sx")
 
 
-@lru_cache(maxsize=1)
+_PER_THREAD = threading.local()
+
+
 def default_pass_manager():
-    """``generate_preset_pass_manager(optimization_level=1)`` onto :data:`DEFAULT_BASIS_GATES`."""
-    transpiler = require("qiskit.transpiler")
-    return transpiler.generate_preset_pass_manager(optimization_level=1, basis_gates=list(DEFAULT_BASIS_GATES))
+    """``generate_preset_pass_manager(optimization_level=1)`` onto :data:`DEFAULT_BASIS_GATES`, one per thread."""
+    manager = getattr(_PER_THREAD, "pass_manager", None)
+    if manager is None:
+        transpiler = require("qiskit.transpiler")
+        manager = transpiler.generate_preset_pass_manager(optimization_level=1, basis_gates=list(DEFAULT_BASIS_GATES))
+        _PER_THREAD.pass_manager = manager
+    return manager
+
+
+class SerialisedPassManager:
+    """A user's pass manager that several threads may share: its ``run`` calls are made one at a time."""
+
+    _lock = threading.Lock()
+
+    def __init__(self, pass_manager: Any) -> None:
+        self.pass_manager = pass_manager
+
+    def run(self, circuits: Any, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            return self.pass_manager.run(circuits, *args, **kwargs)
+
+
+def thread_safe_pass_manager(pass_manager: Any = None) -> Any:
+    """This thread's :func:`default_pass_manager` for None, else ``pass_manager`` wrapped in
+    :class:`SerialisedPassManager`.
+
+    >>> thread_safe_pass_manager() is default_pass_manager()
+    True
+    """
+    if not pass_manager:  # None (or an empty pass manager, as before): the default
+        return default_pass_manager()
+    return pass_manager if isinstance(pass_manager, SerialisedPassManager) else SerialisedPassManager(pass_manager)
 
 
 def make_primitive(spec: Any, *, seed: int, shots: int):
@@ -110,7 +151,7 @@ def qaoa_circuit(
 
 def run_counts(sampler, circuit, values: Sequence[float], *, shots: int, pass_manager=None) -> Mapping[str, int]:
     """Transpile ``circuit``, run it once at parameter ``values`` with ``shots`` shots, return the counts."""
-    transpiled = (pass_manager or default_pass_manager()).run(circuit)
+    transpiled = thread_safe_pass_manager(pass_manager).run(circuit)
     try:
         result = sampler.run([(transpiled, np.asarray(values, dtype=float))], shots=shots).result()[0]
     except Exception as exc:  # the primitive's own failure (device, simulator, bad circuit)

@@ -22,6 +22,9 @@ Protocols (all ``approximate``; details and formulas in :mod:`qflow_qaoa.angles`
   primitive; its own seeding applies) — the real circuits, transpiled with ``pass_manager`` (default:
   :func:`~qflow_qaoa.circuits.default_pass_manager`), ``num_reads`` shots, one row per observed bitstring.
 
+Every option, with its default and meaning, is in :data:`qflow_qaoa.options.DEFAULT_OPTIONS`; options that do
+not concern the protocol being run are accepted and ignored.
+
 >>> import dimod
 >>> from qflow_core import GroundState
 >>> bqm = dimod.BQM({0: 0.5, 1: -0.3}, {(0, 1): -1.0}, 0.0, "SPIN")
@@ -32,7 +35,6 @@ Protocols (all ``approximate``; details and formulas in :mod:`qflow_qaoa.angles`
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -40,7 +42,7 @@ import dimod
 import numpy as np
 
 from qflow_core.errors import InvalidInputError, ProblemTooLargeError
-from qflow_core.parameters import Parameter, check_options
+from qflow_core.parameters import Parameter
 from qflow_core.protocols import Anneal, GroundState, Protocol, Survival, as_protocol
 from qflow_core.sampler import Sampler, attach_details
 from qflow_core.schedules import AnnealSchedule, default_schedule
@@ -48,58 +50,11 @@ from qflow_qaoa.angles import anneal_angles, anneal_layers, survival_angles, sur
 from qflow_qaoa.circuits import make_primitive, qaoa_circuit, run_counts
 from qflow_qaoa.distribution import counts_sampleset, exact_sampleset
 from qflow_qaoa.ising import diagonal_energies, ising_operator, local_field_scale
+from qflow_qaoa.options import DEFAULT_OPTIONS, RUN_PARAMETERS, checked_options
 from qflow_qaoa.statevector import basis_state, evolve, plus_state, probabilities
 from qflow_qaoa.variational import optimise_exact, optimise_on_primitive, ramp_initial_point, warm_start_thetas
 
-__all__ = ["DEFAULT_OPTIONS", "MAX_EXACT_QUBITS", "QAOASampler"]
-
-#: Every option ``run`` (or the constructor) accepts, with its default and range. Options that do not concern
-#: the protocol being run are accepted and ignored, so one set of options can serve every protocol.
-RUN_PARAMETERS = (
-    Parameter("primitive", object, "exact", "'exact' | 'statevector' | 'aer' | a Qiskit SamplerV2 instance"),
-    Parameter("pass_manager", object, None, "transpiles circuits for a primitive (default: preset level 1)"),
-    Parameter("reps", int, 2, "GroundState: QAOA layers p", minimum=1, optional=False),
-    Parameter("maxiter", int, 200, "GroundState: COBYLA's cap on objective evaluations", minimum=1, optional=False),
-    Parameter(
-        "tol",
-        float,
-        None,
-        "GroundState: COBYLA's final trust-region radius (None: scipy's default)",
-        minimum=0,
-        maximum=1,
-        exclusive_minimum=True,
-        exclusive_maximum=True,
-    ),
-    Parameter("initial_point", object, None, "GroundState: 2p angles [β..., γ...] (default: linear ramp)"),
-    Parameter("warm_start", object, None, "GroundState: per-variable spins/magnetisations in [-1, 1]"),
-    Parameter(
-        "warm_start_epsilon",
-        float,
-        0.25,
-        "GroundState: warm-start regularisation ε",
-        minimum=0,
-        maximum=0.5,
-        exclusive_minimum=True,
-        optional=False,
-    ),
-    Parameter("layers", int, None, "Anneal: number of Trotter layers (default: from max_step_angle)", minimum=1),
-    Parameter("max_layers", int, 4000, "Anneal: cap on the automatic layer count", minimum=1, optional=False),
-    Parameter("steps", int, None, "Survival: Trotter steps (default: from max_step_angle)", minimum=1),
-    Parameter(
-        "trotter_order", int, 2, "Survival: 1 = Lie–Trotter, 2 = second-order Suzuki", choices=(1, 2), optional=False
-    ),
-    Parameter(
-        "max_step_angle",
-        float,
-        0.2,
-        "Anneal/Survival: Trotter step size bound (radians)",
-        minimum=0,
-        maximum=math.pi,
-        exclusive_minimum=True,
-        optional=False,
-    ),
-)
-DEFAULT_OPTIONS: Mapping[str, Any] = {p.name: p.default for p in RUN_PARAMETERS}
+__all__ = ["MAX_EXACT_QUBITS", "QAOASampler"]
 
 #: Largest problem the exact statevector path takes (its SampleSet lists all 2ⁿ states).
 MAX_EXACT_QUBITS = 20
@@ -118,7 +73,7 @@ class QAOASampler(Sampler):
     run_parameters: ClassVar[tuple[Parameter, ...]] = RUN_PARAMETERS
 
     def __init__(self, primitive: Any = "exact", pass_manager: Any = None, **options: Any) -> None:
-        self._defaults = _checked_options(
+        self._defaults = checked_options(
             {**DEFAULT_OPTIONS, **options, "primitive": primitive, "pass_manager": pass_manager}
         )
 
@@ -139,7 +94,7 @@ class QAOASampler(Sampler):
     def _run(
         self, bqm: dimod.BinaryQuadraticModel, protocol: Protocol, *, num_reads: int, seed: int, **options: Any
     ) -> dimod.SampleSet:
-        opts = _checked_options({**self._defaults, **options})
+        opts = checked_options({**self._defaults, **options})
         n = bqm.num_variables
         exact = isinstance(opts["primitive"], str) and opts["primitive"] == "exact"
         if exact and n > MAX_EXACT_QUBITS:
@@ -315,19 +270,3 @@ def _step_angle(betas: list[float], gammas: list[float], field_scale: float) -> 
     """Largest per-layer Trotter step angle √(|2β_k| · |2γ_k| L)."""
     b, g = np.abs(np.asarray(betas)), np.abs(np.asarray(gammas))
     return float(np.sqrt(np.max(4 * b * g * field_scale))) if len(b) else 0.0
-
-
-def _checked_options(opts: dict[str, Any]) -> dict[str, Any]:
-    """``opts`` checked one by one against :data:`RUN_PARAMETERS`, then against each other."""
-    opts = check_options(opts, RUN_PARAMETERS, owner="qaoa")
-    if opts["maxiter"] < 2 * opts["reps"] + 2:
-        raise InvalidInputError(
-            f"maxiter = {opts['maxiter']} is below what COBYLA needs for 2·reps = {2 * opts['reps']} angles; "
-            f"use maxiter ≥ {2 * opts['reps'] + 2}"
-        )
-    if isinstance(opts["primitive"], str) and opts["primitive"] not in ("exact", "statevector", "aer"):
-        raise InvalidInputError(
-            f"unknown primitive {opts['primitive']!r}; use 'exact' (default), 'statevector', 'aer' or a Qiskit "
-            "SamplerV2 instance"
-        )
-    return opts

@@ -5,7 +5,7 @@ initial_state, mixer_operator)``: an initial product state, then per layer k the
 exp(−iγ_k H_C) and the mixer exp(−iβ_k M) with M = Σ_i M_i. Here H_C is diagonal (``diag``, in Qiskit's
 basis order) and each M_i = cos θ_i Z_i + sin θ_i X_i (θ_i = π/2: the standard mixer Σ X_i). Applying the
 cost as an elementwise phase and each mixer factor by reshaping costs O(n·2ⁿ) per layer, against the
-Qiskit primitives' fixed ~5–30 ms per call (notes/qiskit.md §4); the result is the same state (tests
+Qiskit primitives' fixed ~5–30 ms per call; the result is the same state (tests
 compare with ``qiskit.quantum_info.Statevector`` of the same circuit).
 
 >>> import numpy as np

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from qflow_core.errors import InvalidInputError
-from qflow_qaoa.circuits import default_pass_manager, qaoa_circuit
+from qflow_qaoa.circuits import qaoa_circuit, thread_safe_pass_manager
 from qflow_qaoa.extras import require
 from qflow_qaoa.statevector import evolve, expectation, plus_state, product_state
 
@@ -142,7 +142,7 @@ def optimise_on_primitive(
     common = {
         "initial_point": np.asarray(initial_point, dtype=float),
         "callback": record,
-        "pass_manager": pass_manager or default_pass_manager(),
+        "pass_manager": thread_safe_pass_manager(pass_manager),
     }
     if warm_thetas is None:
         solver = solvers.QAOA(sampler, _cobyla(maxiter, tol), reps=reps, **common)

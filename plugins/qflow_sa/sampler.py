@@ -4,7 +4,7 @@ Protocol mapping (energies in BQM units, Metropolis acceptance exp(−β ΔE)):
 
 * ``Boltzmann(beta)`` — every sweep at the fixed β (``beta_range=[β, β]``), 1000 sweeps per read from a
   random start by default, so each read is an independent equilibrated chain. Check mixing on small models:
-  barriers of height B need β·B to stay moderate (THEORY §3.2).
+  barriers of height B need β·B to stay moderate.
 * ``Anneal(kind, time_us)`` — dwave-samplers' geometric β schedule (hot to cold), with
   ``num_sweeps = max(10, round(50 · time_us))``: one sweep per 20 ns, so the 20 µs standard anneal is 1000
   sweeps and the 20 ns fast anneal the 10-sweep floor.
