@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 import qflow_sqa
 from qflow_sqa import PathIntegralSampler
-from qflow_sqa.kernel import _jumped, _uniform
 from qflow_sqa.options import OPTIONS
+from qflow_sqa.streams import _jumped, _next, seed_states, uniform
 
 from qflow_core import Anneal, Boltzmann, GroundState, Survival
 from qflow_core.errors import InvalidInputError, ProblemTooLargeError, UnsupportedProtocolError
@@ -58,12 +58,13 @@ def test_one_row_per_read_and_reads_do_not_depend_on_how_many_are_run(sqa):
 def test_random_stream_is_the_reference_xoshiro256plus():
     # reference values from Blackman & Vigna's xoshiro256plus.c (next() and jump()) started from state 1, 2, 3, 4
     state = np.array([1, 2, 3, 4], dtype=np.uint64)
-    assert _uniform(state) == 0.0  # (1 + 4) >> 11
+    assert _next(state) == 5
     states = np.empty((2, 4), dtype=np.uint64)
     _jumped(state, states)
     expected = [9215412460233993183, 11043663160823429898, 15978643180850471764, 3099002605011926536]
     assert states[1].tolist() == expected
-    assert _uniform(states[1].copy()) == 6012897981077109 * 2.0**-53
+    u, *_ = uniform(*(np.uint64(v) for v in expected))
+    assert u == 6012897981077109 * 2.0**-53
 
 
 def test_info_states_the_physics(sqa):
@@ -133,3 +134,50 @@ def test_too_many_slice_spins_is_refused_before_allocating(sqa):
     bqm = dimod.BQM({i: 0.1 for i in range(100)}, {}, 0.0, dimod.SPIN)
     with pytest.raises(ProblemTooLargeError, match="use fewer trotter_slices"):
         sqa.run(bqm, Boltzmann(beta=1.0, gamma=0.5), num_reads=1, seed=1, trotter_slices=2**21)
+
+
+def _reference_chain(bqm, a, jp, slices, sweeps, states):
+    """Plain Metropolis on the slice ring, energies recomputed from the BQM: what the kernel must reproduce."""
+    mask = (1 << 64) - 1
+
+    def uniform(s):
+        result = (s[0] + s[3]) & mask
+        t = (s[1] << 17) & mask
+        s[2] ^= s[0]
+        s[3] ^= s[1]
+        s[1] ^= s[2]
+        s[0] ^= s[3]
+        s[2] ^= t
+        s[3] = ((s[3] << 45) | (s[3] >> 19)) & mask
+        return (result >> 11) * 2.0**-53
+
+    order = list(bqm.variables)
+    energy = lambda row: bqm.energy(dict(zip(order, row, strict=True))) - bqm.offset  # noqa: E731
+    reads = []
+    for state in states:
+        s = [int(v) for v in state]
+        ring = [[1 if uniform(s) < 0.5 else -1 for _ in order] for _ in range(slices)]
+        for _ in range(sweeps):
+            for k in range(slices):
+                for i in range(len(order)):
+                    flipped = [*ring[k][:i], -ring[k][i], *ring[k][i + 1 :]]
+                    neighbours = ring[k - 1][i] + ring[(k + 1) % slices][i]
+                    x = -a * (energy(flipped) - energy(ring[k])) - 2 * jp * ring[k][i] * neighbours
+                    if uniform(s) < np.exp(x):
+                        ring[k] = flipped
+            for i in range(len(order)):
+                x = -a * sum(energy([*row[:i], -row[i], *row[i + 1 :]]) - energy(row) for row in ring)
+                if uniform(s) < np.exp(x):
+                    for row in ring:
+                        row[i] = -row[i]
+        reads.append(ring[0])
+    return np.array(reads)
+
+
+def test_the_kernel_is_plain_metropolis_on_the_slice_ring(sqa):
+    # same streams, same proposal order: the fast path (bounds instead of exponentials) changes no decision
+    bqm, beta, gamma, slices, sweeps = small_test_bqm(3, seed=6), 1.5, 0.8, 4, 15
+    ss = sqa.run(bqm, Boltzmann(beta=beta, gamma=gamma), num_reads=10, seed=21, trotter_slices=slices, sweeps=sweeps)
+    a, jp = beta / slices, -0.5 * np.log(np.tanh(beta * gamma / slices))
+    expected = _reference_chain(bqm, a, jp, slices, sweeps, seed_states(21, 10))
+    np.testing.assert_array_equal(ss.record.sample, expected)

@@ -59,16 +59,17 @@ from qflow_sqa.couplings import (
     boltzmann_plan,
     ground_state_plan,
 )
-from qflow_sqa.kernel import seed_states, sweep_replicas
+from qflow_sqa.kernel import BLOCK, sweep_replicas
 from qflow_sqa.options import OPTIONS, resolve_options
+from qflow_sqa.streams import seed_states
 
 __all__ = ["DEFAULT_SLICES", "DEFAULT_SWEEPS", "MAX_SLICE_SPINS", "PathIntegralSampler", "anneal_sweeps"]
 
 DEFAULT_SLICES = 32
 DEFAULT_SWEEPS = 1000
 SWEEPS_PER_US, MIN_ANNEAL_SWEEPS = 50, 10
-#: Largest P·n: one read's slices and local fields (9 bytes per slice-spin) stay under ~1 GiB.
-MAX_SLICE_SPINS = 2**27
+#: Largest P·n: a block of reads' slices and local fields (9 bytes per slice-spin and read) stay under ~1.2 GiB.
+MAX_SLICE_SPINS = 2**24
 TROTTER_NOTE = "O((beta/P)^2): halving beta/P cuts the bias of z-basis statistics about 4x"
 ANNEAL_NOTE = (
     "sweep t at s = t/(sweeps-1) of H(s) = -A(s)/2 sum X + B(s)/2 E(Z) at the bath temperature; Monte Carlo "
@@ -189,7 +190,7 @@ def _check_size(num_slices: int, n: int) -> None:
         raise ProblemTooLargeError(
             f"a path integral of {num_slices} slices",
             n=n,
-            required_bytes=9.0 * num_slices * n,
+            required_bytes=9.0 * BLOCK * num_slices * n,
             limit=f"sqa keeps P·n ≤ {MAX_SLICE_SPINS}; use fewer trotter_slices",
         )
 
