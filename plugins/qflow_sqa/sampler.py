@@ -26,10 +26,10 @@ Protocol mapping (run options in :data:`qflow_sqa.options.OPTIONS`):
   the sweeps, then held), P = max(32, ceil(4βΓ)) unless given: the z statistics of a low-temperature state,
   ``approximate`` (they equal the ground state's only once β exceeds the inverse gap).
 
-Why no OpenJij engine: its ``SQASampler`` loops over reads in Python (about 2×10⁶ slice-spin updates per
-second), returns each read's minimum-energy slice and seeds every read identically; the compiled kernel here
-needs only numba (a core dependency), so the ``sqa`` extra adds nothing and OpenJij serves as the benchmark's
-reference (``benchmarks/bench_sqa.py``).
+Why no OpenJij engine: OpenJij's ``SQASampler`` returns each read's minimum-energy slice, re-seeds every read
+identically when given a seed, and has no world-line moves; the compiled kernel here is several times faster per
+slice-spin update and needs only numba (a core dependency), so the ``sqa`` extra adds nothing and OpenJij serves
+as the benchmark's reference (``benchmarks/bench_sqa.py``).
 
 >>> import dimod
 >>> from qflow_core.protocols import Boltzmann
