@@ -35,6 +35,8 @@ __all__ = ["DEFAULT_HALF_SIZES", "emergent"]
 
 #: Loop half-sizes in grid cells (clipped to what fits in the grid).
 DEFAULT_HALF_SIZES = (2, 4, 6, 8, 12, 16, 20)
+#: Loops keep this many cells away from the grid edge, where the reflecting wall (not the learners) shapes v.
+WALL_MARGIN = 2
 
 
 def _scan_values(values: Sequence[float], default: float, *extra: float) -> list[float]:
@@ -71,10 +73,13 @@ def emergent(
     """
     model = model or EmergentModel.random(5, seed=0)
     grid = grid if isinstance(grid, Grid) else Grid(int(grid), half_width)
-    fit = min(grid.centre[0], grid.n - 1 - grid.centre[0])
+    fit = min(grid.centre[0], grid.n - 1 - grid.centre[0]) - WALL_MARGIN
     sizes = [int(r) for r in (half_sizes or DEFAULT_HALF_SIZES) if 1 <= r <= fit]
     if len(sizes) < 2:
-        raise InvalidInputError(f"need at least two loop half-sizes between 1 and {fit} cells, got {half_sizes!r}")
+        raise InvalidInputError(
+            f"need at least two loop half-sizes between 1 and {fit} cells (loops keep {WALL_MARGIN} cells from the "
+            f"reflecting edge of a {grid.n}-point grid), got {half_sizes!r}; use a finer grid or smaller loops"
+        )
     seed = resolve_seed(seed)
     base = LearnerDynamics(mu=mu, tq_ratio=tq_ratio, k_x=k_x, D=D, exchange=exchange)
     timing: dict[str, float] = {}
