@@ -2,8 +2,8 @@
 
 Each returns a result dataclass with ``to_dict()``, ``save(path)`` (atomic JSON) and ``plot(path)``
 (matplotlib is imported only when plotting). The functions are bound here eagerly: several share their
-submodule's name (``recall``, ``capacity``, ``leakage``, ``compare``, ``emergent``), and binding them after the submodule
-imports makes ``qflow_core.experiments.recall`` the function, never the module.
+submodule's name (``recall``, ``capacity``, ``leakage``, ``compare``, ``emergent``), and binding them after the
+submodule imports makes ``qflow_core.experiments.recall`` the function, never the module.
 
 >>> from qflow_core.experiments import recall, capacity
 >>> callable(recall) and callable(capacity)
