@@ -36,6 +36,7 @@ from qflow_core.experiments.emergent.sectors import (
     exchange_rates,
     sector_free_energies,
 )
+from qflow_core.experiments.emergent.spectrum import FILL_ORDERING
 from qflow_core.validation import positive_int, positive_number
 
 __all__ = ["Grid", "JointGenerator", "LearnerDynamics", "StationaryState", "hop_rates", "reference_log_state"]
@@ -205,7 +206,7 @@ class JointGenerator:
         reduced = q[keep][:, keep]
         rhs = -np.asarray(q[keep][:, [pin]].todense()).ravel()
         phi = np.ones(self.size)
-        phi[keep] = spla.spsolve(reduced.tocsc(), rhs)
+        phi[keep] = spla.splu(reduced.tocsc(), permc_spec=FILL_ORDERING).solve(rhs)
         if np.any(phi <= 0):
             raise InvalidInputError(
                 "the stationary solve lost positivity (rates spanning too many decades); use a smaller grid "

@@ -16,14 +16,21 @@ import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
 
-__all__ = ["damping_ratios", "slow_spectrum"]
+__all__ = ["FILL_ORDERING", "damping_ratios", "slow_spectrum"]
+
+#: Fill-reducing ordering of the sparse LU factorisations: a generator is structurally symmetric (every hop has
+#: its reverse), so minimum degree on Aᵀ + A gives about half the fill of SuperLU's default COLAMD.
+FILL_ORDERING = "MMD_AT_PLUS_A"
 
 
-def slow_spectrum(matrix: sp.spmatrix, k: int = 8, *, shift: float | None = None) -> np.ndarray:
+def slow_spectrum(
+    matrix: sp.spmatrix, k: int = 8, *, shift: float | None = None, ordering: str = FILL_ORDERING
+) -> np.ndarray:
     """The ``k`` eigenvalues nearest 0 other than the stationary λ = 0, slowest first.
 
     Shift-invert about a small positive ``shift`` (default 10⁻³ of the smallest diagonal rate), which is
-    closer to λ = 0 than any decaying mode. Small generators are diagonalised densely.
+    closer to λ = 0 than any decaying mode; ``ordering`` is the fill-reducing ordering of the sparse LU
+    (SuperLU ``permc_spec``). Small generators are diagonalised densely.
     """
     n = matrix.shape[0]
     scale = float(np.abs(matrix.diagonal()).min()) or 1.0
@@ -31,7 +38,11 @@ def slow_spectrum(matrix: sp.spmatrix, k: int = 8, *, shift: float | None = None
     if n <= max(64, 2 * (k + 2)):
         values = np.linalg.eigvals(matrix.toarray())
     else:
-        values = spla.eigs(matrix.tocsc(), k=min(k + 1, n - 2), sigma=shift, which="LM", return_eigenvectors=False)
+        shifted = spla.splu((matrix - shift * sp.eye(n)).tocsc(), permc_spec=ordering)
+        inverse = spla.LinearOperator((n, n), matvec=shifted.solve, dtype=float)
+        values = spla.eigs(
+            matrix, k=min(k + 1, n - 2), sigma=shift, OPinv=inverse, which="LM", return_eigenvectors=False
+        )
     values = values[np.argsort(np.abs(values))]
     tol = 1e-8 * float(np.abs(matrix.diagonal()).max())
     values = values[np.abs(values) > tol]
