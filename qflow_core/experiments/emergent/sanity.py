@@ -111,7 +111,7 @@ def particle_checks(run: ParticleRun, oracle: OraclePoint, *, bins_per_axis: int
         raise InvalidInputError("particle_checks needs an oracle point solved with fields=True")
     starts = coarse_bins(oracle.fields.p.shape[0], bins_per_axis)
     exact = _coarse(oracle.fields.p, starts)
-    peak = np.unravel_index(int(np.argmax(exact)), exact.shape)
+    peak = tuple(int(i) for i in np.unravel_index(int(np.argmax(exact)), exact.shape))
     steps = run.settings["steps"]
     fractions = _coarse(run.per_learner_counts, starts)[(slice(None), *peak)] / steps
     estimate = float(fractions.mean())
