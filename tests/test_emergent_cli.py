@@ -60,3 +60,37 @@ def test_emergent_bad_input_is_a_usage_error(capsys):
     assert main([*SMALL, "--loops", "2,x", "--out", "", "--plot", ""]) == 2
     assert "--loops must be comma-separated" in capsys.readouterr().err
     assert main([*SMALL, "--tq-ratio", "-1", "--out", "", "--plot", ""]) == 2
+
+
+def test_emergent_runs_the_sampler_calibration(capsys):
+    assert (
+        main(
+            [
+                "emergent",
+                "--M",
+                "2",
+                "--grid",
+                "9",
+                "--half-width",
+                "2",
+                "--loops",
+                "1,2",
+                "--scan-mu",
+                "2",
+                "--scan-tq",
+                "1",
+                "--scan-kx",
+                "1",
+                "--modes",
+                "2",
+                "--calibrate",
+                "100000",
+                "--out",
+                "",
+                "--plot",
+                "",
+            ]
+        )
+        == 0
+    )
+    assert "calibration of exact at nominal T_q = T (100000 reads)" in capsys.readouterr().out

@@ -70,6 +70,13 @@ class EmergentResult(ExperimentResult):
                 f"particles ({run.sampler}, {run.learner_steps} learner-steps): ⟨q×q̇⟩ = {run.angular_momentum:.3e} "
                 f"± {run.angular_momentum_se:.3e}, oracle {self.particle_oracle.angular_momentum:.3e}"
             )
+        if self.calibration is not None:
+            cal = self.calibration
+            lines.append(
+                f"calibration of {cal.sampler} at nominal T_q = T ({cal.num_reads} reads): Γ = "
+                + " ".join(f"{g:.2e}" for g in cal.circulation)
+                + " (0 up to sampling noise if the sampler's temperature is right)"
+            )
         for c in self.verdict.sanity:
             lines.append(
                 f"sanity {'ok ' if c.holds else 'FAIL' if c.holds is False else '?  '} {c.name}: {c.value:.3g}"
