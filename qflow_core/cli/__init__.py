@@ -29,6 +29,7 @@ SUBCOMMANDS = (
     "qflow_core.cli.ep",
     "qflow_core.cli.train",
     "qflow_core.cli.capacity",
+    "qflow_core.cli.emergent",
 )
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
