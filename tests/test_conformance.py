@@ -7,6 +7,7 @@ from qflow_dwave import DWaveMock
 from qflow_exact import ExactSampler
 from qflow_qaoa import QAOASampler
 from qflow_sa import SimulatedAnnealing
+from qflow_sqa import PathIntegralSampler
 
 from qflow_core.testing import parametrize_with_checks
 
@@ -18,6 +19,7 @@ SAMPLERS = [
     ExactSampler(),
     DWaveMock(),
     (QAOASampler(), {"reps": 1, "maxiter": 20}),
+    PathIntegralSampler(),
     EnumerationSampler(),
 ]
 

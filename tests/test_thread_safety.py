@@ -60,6 +60,8 @@ CASES = {
     "qaoa": (lambda: _qaoa(), GroundState(), {"reps": 1, "maxiter": 20}),
     # the real circuits: transpiled (Qiskit pass managers are not re-entrant) and run on a seeded primitive
     "qaoa statevector": (lambda: _qaoa(primitive="statevector"), Anneal("standard", 0.01), {"layers": 2}),
+    "sqa boltzmann": (lambda: _sqa(), Boltzmann(beta=1.0, gamma=0.5), {"sweeps": 50, "trotter_slices": 4}),
+    "sqa anneal": (lambda: _sqa(), Anneal("standard", 0.5), {"trotter_slices": 4}),
     "dwave-mock anneal": (_mock, Anneal("standard"), {}),
     # a hot thermal model, so that the pilot's pseudo-likelihood fit sees excited reads
     "dwave-mock boltzmann": (
@@ -75,6 +77,12 @@ def _sa():
     from qflow_sa import SimulatedAnnealing
 
     return SimulatedAnnealing()
+
+
+def _sqa():
+    from qflow_sqa import PathIntegralSampler
+
+    return PathIntegralSampler()
 
 
 def _exact():

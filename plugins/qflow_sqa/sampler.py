@@ -5,7 +5,7 @@ its Trotter error, :mod:`qflow_sqa.kernel` for the moves); it is run from its ow
 **slice 0** — a fixed slice, so the samples are the z-basis statistics of the path integral. (Returning the
 lowest-energy slice of each read, as some libraries do, biases the samples low.) Energies are the BQM's.
 
-Protocol mapping (run options in :data:`qflow_sqa.options.OPTIONS`):
+Protocol mapping (run options in :data:`qflow_sqa.options.RUN_PARAMETERS`):
 
 * ``Boltzmann(beta, gamma > 0)`` — fixed Δτ = β/P for ``sweeps`` sweeps from a random start: the z-basis marginal
   of exp(−βH)/Z up to a Trotter error of order (β/P)² (``approximate``). Refused when βΓ/P > 1.
@@ -49,6 +49,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from qflow_core.errors import InvalidInputError, ProblemTooLargeError
+from qflow_core.parameters import Parameter
 from qflow_core.protocols import Anneal, Boltzmann, GroundState, Protocol, Survival
 from qflow_core.sampler import Sampler, attach_details, spin_sampleset
 from qflow_core.schedules import AnnealSchedule, default_schedule
@@ -60,7 +61,7 @@ from qflow_sqa.couplings import (
     ground_state_plan,
 )
 from qflow_sqa.kernel import BLOCK, sweep_replicas
-from qflow_sqa.options import OPTIONS, resolve_options
+from qflow_sqa.options import RUN_PARAMETERS, with_defaults
 from qflow_sqa.streams import seed_states
 
 __all__ = ["DEFAULT_SLICES", "DEFAULT_SWEEPS", "MAX_SLICE_SPINS", "PathIntegralSampler", "anneal_sweeps"]
@@ -95,6 +96,7 @@ class PathIntegralSampler(Sampler):
         "ground_state": "approximate",
     }
     default_protocol: ClassVar[Protocol] = Anneal("standard")
+    run_parameters: ClassVar[tuple[Parameter, ...]] = RUN_PARAMETERS
 
     @classmethod
     def unsupported_reason(cls, protocol: Protocol) -> str | None:
@@ -102,14 +104,11 @@ class PathIntegralSampler(Sampler):
             return "path-integral Monte Carlo has no real-time unitary dynamics; use regime='dephased' or 'exact'"
         return None
 
-    @property
-    def parameters(self) -> dict[str, list]:
-        return {**super().parameters, **{option.name: [] for option in OPTIONS}}
 
     def _run(
         self, bqm: dimod.BinaryQuadraticModel, protocol: Protocol, *, num_reads: int, seed: int, **options: Any
     ) -> dimod.SampleSet:
-        opts = resolve_options(options)
+        opts = with_defaults(options)
         plan, initial, details = _plan(protocol, opts, bqm.num_variables)
         _check_size(plan.num_slices, bqm.num_variables)
         world_lines = opts["world_line_moves"] and plan.num_slices > 1

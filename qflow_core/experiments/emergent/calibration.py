@@ -42,7 +42,8 @@ from qflow_core.experiments.emergent.loops import angular_momentum, circulations
 from qflow_core.experiments.emergent.model import EmergentModel
 from qflow_core.protocols import Boltzmann
 from qflow_core.registry import get_sampler
-from qflow_core.sampler import Sampler, child_seed, resolve_seed
+from qflow_core.sampler import Sampler
+from qflow_core.seeding import child_seed, resolve_seed
 
 __all__ = ["CalibrationCheck", "sampled_generator", "sampler_calibration"]
 

@@ -29,7 +29,8 @@ from qflow_core.experiments.emergent.sanity import (
     positive_control_check,
 )
 from qflow_core.experiments.emergent.sectors import sector_free_energies
-from qflow_core.sampler import Sampler, child_seed, resolve_seed
+from qflow_core.sampler import Sampler
+from qflow_core.seeding import child_seed, resolve_seed
 
 __all__ = ["DEFAULT_HALF_SIZES", "emergent"]
 

@@ -8,7 +8,7 @@ The energy of hidden state x at the trainable parameters q is
 and every active unit carries the fugacity e^{μ/T} of a reservoir of neurons at chemical potential μ. The
 force the hidden units exert on q is −∂_q E = Σ_j x_j w_j − κq, so the learning drift only needs the hidden
 average of y(x) = Σ_j x_j w_j. Given q and the active set, the active spins form an Ising memory
-(:class:`~qflow_core.memory.IsingMemory`) that any qflow sampler can sample.
+(:class:`~qflow_core.models.memory.IsingMemory`) that any qflow sampler can sample.
 
 >>> model = EmergentModel.random(3, seed=1)
 >>> states = model.hidden_states()
@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from qflow_core.errors import InvalidInputError
-from qflow_core.memory import IsingMemory
+from qflow_core.models.memory import IsingMemory
 from qflow_core.validation import positive_int, positive_number
 
 __all__ = ["MAX_EXACT_SLOTS", "EmergentModel", "HiddenStates"]

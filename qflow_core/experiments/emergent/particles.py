@@ -41,7 +41,8 @@ from qflow_core.experiments.emergent.generator import Grid, LearnerDynamics
 from qflow_core.experiments.emergent.model import EmergentModel
 from qflow_core.protocols import Boltzmann
 from qflow_core.registry import get_sampler
-from qflow_core.sampler import Sampler, child_seed, resolve_seed
+from qflow_core.sampler import Sampler
+from qflow_core.seeding import child_seed, resolve_seed
 from qflow_core.validation import positive_int, positive_number
 
 __all__ = ["ParticleRun", "ParticleSettings", "initial_states", "run_particles"]
