@@ -104,7 +104,6 @@ class PathIntegralSampler(Sampler):
             return "path-integral Monte Carlo has no real-time unitary dynamics; use regime='dephased' or 'exact'"
         return None
 
-
     def _run(
         self, bqm: dimod.BinaryQuadraticModel, protocol: Protocol, *, num_reads: int, seed: int, **options: Any
     ) -> dimod.SampleSet:
