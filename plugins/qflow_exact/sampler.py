@@ -38,7 +38,14 @@ from typing import Any, ClassVar
 import dimod
 import numpy as np
 
-from qflow_core.capabilities import SPECTRAL_RUN_PARAMETERS, Eigenstate, GibbsSpectrum, SpectralBackend
+from qflow_core.capabilities import (
+    SPECTRAL_RUN_PARAMETERS,
+    Eigenstate,
+    GibbsSpectrum,
+    ImaginaryTimeBackend,
+    ImaginaryTimeLeakage,
+    SpectralBackend,
+)
 from qflow_core.errors import ProblemTooLargeError
 from qflow_core.models.memory import IsingMemory
 from qflow_core.parameters import Parameter
@@ -49,6 +56,7 @@ from qflow_exact import davies
 from qflow_exact.anneal import DEFAULT_TOL, anneal
 from qflow_exact.eigen import ground_state
 from qflow_exact.hamiltonian import TFIMOperator, basis_index, basis_states, diagonal_energies, spin_gammas
+from qflow_exact.imaginary_time import imaginary_time_leakage
 from qflow_exact.krylov import evolve
 from qflow_exact.observables import x_expectations
 from qflow_exact.thermal import GIBBS_MAX_SPINS, gibbs
@@ -87,11 +95,12 @@ RUN_PARAMETERS = (
 OPTIONS = tuple(p.name for p in RUN_PARAMETERS)
 
 
-class ExactSampler(Sampler, SpectralBackend):
+class ExactSampler(Sampler, SpectralBackend, ImaginaryTimeBackend):
     """Exact enumeration and exact diagonalization of the transverse-field Ising model (ground truth).
 
     Implements :class:`qflow_core.capabilities.SpectralBackend` with :func:`~qflow_exact.tfim.ground_state`
-    (matrix-free Lanczos) and :func:`~qflow_exact.tfim.gibbs` (dense diagonalization).
+    (matrix-free Lanczos) and :func:`~qflow_exact.tfim.gibbs` (dense diagonalization), and
+    :class:`qflow_core.capabilities.ImaginaryTimeBackend` with :mod:`qflow_exact.imaginary_time`.
     """
 
     name: ClassVar[str] = "exact"
@@ -116,6 +125,10 @@ class ExactSampler(Sampler, SpectralBackend):
         """Full spectrum and Gibbs weights of H(Γ) (see :func:`qflow_exact.tfim.gibbs`)."""
         st = gibbs(J, h, gamma, beta)
         return GibbsSpectrum(np.asarray(st.energies), np.asarray(st.vectors), np.asarray(st.weights))
+
+    def imaginary_time_leakage(self, memory: Any, pattern: Any, gamma: Any, tau: float) -> ImaginaryTimeLeakage:
+        """Exact flux, survival loss and populations under e^{−τH} (see :mod:`qflow_exact.imaginary_time`)."""
+        return imaginary_time_leakage(memory, pattern, gamma, tau)
 
     def _run(
         self, bqm: dimod.BinaryQuadraticModel, protocol: Protocol, *, num_reads: int, seed: int, **options: Any
