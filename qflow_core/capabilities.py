@@ -123,11 +123,12 @@ class ImaginaryTimeLeakage:
       Γ_k²(1 − e^{−τΔ_k})²/Δ_k². These are **not** softmax-weighted: they tend to the power law Γ²/Δ_k² (the
       ground-state admixture) once τΔ_k ≫ 1; only the approach to that limit is exponential.
 
-    ``gaps`` are Δ_k = E(s⁽ᵏ⁾) − E(s), ``gamma`` the per-spin Γ_k. The first-order predictions hold while s is the
+    ``gaps`` are Δ_k = E(s⁽ᵏ⁾) − E(s), ``gamma`` the per-spin Γ_k; ``return_probability`` is |⟨s|ψ⟩|² and
+    ``multi_flip_probability`` the weight beyond the single flips in the normalised state ψ ∝ e^{−τH}|s⟩. The first-order predictions hold while s is the
     classical ground state (or lower states do not matter by time τ) and Γ ≪ Δ.
 
     >>> it = ImaginaryTimeLeakage(np.array([1.0, 2.0]), np.array([0.1, 0.1]), 1.0, np.array([0.2, 0.1]),
-    ...                           np.array([0.2, 0.1]), 0.0, 0.0, np.zeros(2), np.zeros(2))
+    ...                           np.array([0.2, 0.1]), 0.0, 0.0, np.zeros(2), np.zeros(2), 1.0, 0.0)
     >>> it.flux_weights().round(4).tolist()
     [0.6667, 0.3333]
     """
@@ -141,6 +142,8 @@ class ImaginaryTimeLeakage:
     survival_loss_prediction: float
     populations: np.ndarray
     population_prediction: np.ndarray
+    return_probability: float
+    multi_flip_probability: float
 
     def flux_weights(self) -> np.ndarray:
         """j_k / Σ_l j_l: the channel weights that are softmax(−τΔ) to first order."""

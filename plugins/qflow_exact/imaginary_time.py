@@ -63,6 +63,8 @@ def imaginary_time_leakage(memory: Any, pattern: Any, gamma: Any, tau: float) ->
     h_phi = H @ phi
     norm2 = float(phi @ phi)
     survival_loss = float(h_phi @ h_phi) / norm2 - (float(phi @ h_phi) / norm2) ** 2
+    populations = (psi[channels] / psi_s) ** 2
+    return_probability = psi_s**2 / float(psi @ psi)
     gaps = memory.flip_gaps(s)
     decay = np.exp(-tau * gaps)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -75,6 +77,8 @@ def imaginary_time_leakage(memory: Any, pattern: Any, gamma: Any, tau: float) ->
         flux_prediction=gammas * decay,
         survival_loss=survival_loss,
         survival_loss_prediction=float(np.sum(gammas**2 * decay)),
-        populations=(psi[channels] / psi_s) ** 2,
+        populations=populations,
         population_prediction=(gammas * first_order) ** 2,
+        return_probability=float(return_probability),
+        multi_flip_probability=float(max(0.0, 1.0 - return_probability * (1.0 + populations.sum()))),
     )
