@@ -124,8 +124,9 @@ class ImaginaryTimeLeakage:
       ground-state admixture) once τΔ_k ≫ 1; only the approach to that limit is exponential.
 
     ``gaps`` are Δ_k = E(s⁽ᵏ⁾) − E(s), ``gamma`` the per-spin Γ_k; ``return_probability`` is |⟨s|ψ⟩|² and
-    ``multi_flip_probability`` the weight beyond the single flips in the normalised state ψ ∝ e^{−τH}|s⟩. The first-order predictions hold while s is the
-    classical ground state (or lower states do not matter by time τ) and Γ ≪ Δ.
+    ``multi_flip_probability`` the weight beyond the single flips in the normalised state ψ ∝ e^{−τH}|s⟩. The
+    first-order predictions hold while s is the classical ground state (or lower states do not matter by time τ)
+    and Γ ≪ Δ.
 
     >>> it = ImaginaryTimeLeakage(np.array([1.0, 2.0]), np.array([0.1, 0.1]), 1.0, np.array([0.2, 0.1]),
     ...                           np.array([0.2, 0.1]), 0.0, 0.0, np.zeros(2), np.zeros(2), 1.0, 0.0)

@@ -14,8 +14,8 @@ Four frozen, validated dataclasses (DESIGN §4, THEORY §1):
 * :class:`GroundState` — measure the ground state of H(Γ) in the z basis.
 
 Each protocol has a :attr:`~Protocol.capability` key (``"boltzmann"``, ``"boltzmann:quantum"``, ``"anneal"``,
-``"survival:coherent"``, ``"survival:dephased"``, ``"survival:pure_dephasing"``, ``"ground_state"``) that samplers declare support for,
-``to_dict()``/:func:`from_dict` for JSON, and :func:`parse_protocol` reads CLI strings:
+``"survival:coherent"``, ``"survival:dephased"``, ``"survival:pure_dephasing"``, ``"ground_state"``) that samplers
+declare support for, ``to_dict()``/:func:`from_dict` for JSON, and :func:`parse_protocol` reads CLI strings:
 
 >>> parse_protocol("anneal:kind=fast,time_us=0.02")
 Anneal(kind='fast', time_us=0.02, schedule=None)

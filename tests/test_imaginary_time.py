@@ -3,12 +3,12 @@
 import numpy as np
 import pytest
 import scipy.linalg
+from qflow_exact.imaginary_time import imaginary_time_leakage
 
 from qflow_core import IsingMemory
 from qflow_core.capabilities import ImaginaryTimeBackend, find_capability
 from qflow_core.errors import InvalidInputError
 from qflow_core.learning.rules import channel_weights
-from qflow_exact.imaginary_time import imaginary_time_leakage
 
 PAULI_Z = np.diag([1.0, -1.0])
 PAULI_X = np.array([[0.0, 1.0], [1.0, 0.0]])

@@ -3,12 +3,12 @@
 import numpy as np
 import pytest
 import scipy.linalg
+from qflow_exact.lindblad import PURE_DEPHASING_MAX_SPINS, lorentzian_rates, pure_dephasing_survival
 
 from qflow_core import IsingMemory
 from qflow_core.errors import ProblemTooLargeError, UnsupportedProtocolError
 from qflow_core.protocols import Survival
 from qflow_core.registry import available_samplers, check_support, default_registry, get_sampler
-from qflow_exact.lindblad import PURE_DEPHASING_MAX_SPINS, lorentzian_rates, pure_dephasing_survival
 
 PAULI_Z = np.diag([1.0, -1.0])
 PAULI_X = np.array([[0.0, 1.0], [1.0, 0.0]])

@@ -247,7 +247,9 @@ class ExactSampler(Sampler, SpectralBackend, ImaginaryTimeBackend):
                 start_level=res.start_level,
                 start_overlap=res.start_overlap,
                 start_energy=res.start_energy,
-                slowest_relaxation_time=res.slowest_relaxation_time if np.isfinite(res.slowest_relaxation_time) else None,
+                slowest_relaxation_time=(
+                    res.slowest_relaxation_time if np.isfinite(res.slowest_relaxation_time) else None
+                ),
             )
         probability = probability / probability.sum()
         channels = [float(probability[start ^ (1 << (n - 1 - k))]) for k in range(n)]

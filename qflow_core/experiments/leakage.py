@@ -1,14 +1,14 @@
 """Measured leakage out of one stored pattern, next to the softmax and Lorentzian predictions.
 
-``route="survival"`` (the default): a ``Survival`` protocol is run from ``pattern``; reads are classified as returns, single-flip escapes into
-channel k (weights p̂_k = n_k / Σ_l n_l) and multi-flip escapes (reported, not used in the fit). The channel
-histogram is fitted against the single-flip gaps d_k = Δ_k(pattern) with :mod:`qflow_core.fitting`
-(``scores = −d``, ``origin = 0``): softmax p_k ∝ e^{−βd_k} and Lorentzian p_k ∝ 1/(1 + (d_k/γ)²), and the two
-are compared (Δℓ, Vuong z, verdict). Expected: **dephased → softmax** (thermal hopping rates and Gibbs populations
-at the bath β), **coherent → Lorentzian** with γ = 2Γ (the time-averaged Rabi leakage 2Γ²/(Δ² + 4Γ²)) and
-**pure dephasing → Lorentzian** with γ = 2κ (hopping rates 2Γ²γ/(Δ² + γ²)); the result also carries these
-parameter-free predictions. Coherent runs are time-averaged by default (``average=None`` → True where the sampler
-offers it); ``average=False`` reads the single time and is flagged.
+``route="survival"`` (the default): a ``Survival`` protocol is run from ``pattern``; reads are classified as
+returns, single-flip escapes into channel k (weights p̂_k = n_k / Σ_l n_l) and multi-flip escapes (reported, not
+used in the fit). The channel histogram is fitted against the single-flip gaps d_k = Δ_k(pattern) with
+:mod:`qflow_core.fitting` (``scores = −d``, ``origin = 0``): softmax p_k ∝ e^{−βd_k} and Lorentzian p_k ∝ 1/(1 +
+(d_k/γ)²), and the two are compared (Δℓ, Vuong z, verdict). Expected: **dephased → softmax** (thermal hopping rates
+and Gibbs populations at the bath β), **coherent → Lorentzian** with γ = 2Γ (the time-averaged Rabi leakage 2Γ²/(Δ²
++ 4Γ²)) and **pure dephasing → Lorentzian** with γ = 2κ (hopping rates 2Γ²γ/(Δ² + γ²)); the result also carries
+these parameter-free predictions. Coherent runs are time-averaged by default (``average=None`` → True where the
+sampler offers it); ``average=False`` reads the single time and is flagged.
 
 ``route="imaginary_time"``: no sampling. A backend implementing
 :class:`~qflow_core.capabilities.ImaginaryTimeBackend` (e.g. ``exact``) evolves the pattern as e^{−τH}|s⟩ with
