@@ -109,3 +109,19 @@ def test_pure_dephasing_transient_is_flagged():
     with pytest.warns(LeakageCaveatWarning, match="coherences_not_settled"):
         result = leakage(memory, s, "exact", "survival:gamma=0.01,time=5,regime=pure_dephasing,kappa=0.5")
     assert names(result) == ["coherences_not_settled"]
+
+
+def test_a_sampler_without_time_averaging_reads_the_single_time():
+    """No ``average`` run option (e.g. a Trotterised circuit): the default is the single time, and asking for
+    averaging is refused with the reason."""
+    from qflow_core.experiments.leakage import _averaging
+
+    class NoAveraging:
+        name, run_parameters = "no-averaging", ()
+
+    coherent = {"regime": "coherent", "gamma": 0.1, "time": 5.0}
+    assert _averaging(NoAveraging(), coherent, None) is None
+    with pytest.raises(InvalidInputError, match="no time-averaging option"):
+        _averaging(NoAveraging(), coherent, True)
+    exact_like = type("ExactLike", (), {"run_parameters": (type("P", (), {"name": "average"})(),)})()
+    assert _averaging(exact_like, coherent, None) is True and _averaging(exact_like, coherent, False) is False
