@@ -1,4 +1,4 @@
-"""Anneal schedules A(s), B(s) in the D-Wave form H(s) = −A(s)/2 Σσˣ + B(s)/2 E(σᶻ) (GHz, THEORY §1).
+"""Anneal schedules A(s), B(s) in the D-Wave form H(s) = −A(s)/2 Σσˣ + B(s)/2 E(σᶻ) (GHz).
 
 Dividing by B(s)/2 gives our Hamiltonian H(Γ) = E(σᶻ) − Γ Σσˣ with **Γ(s) = A(s)/B(s)** (energies in units of
 B(s)/2), which is how a transverse field Γ maps to an anneal fraction s (e.g. the turning point of a reverse
