@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 
+from qflow_core.cli.common import seed_argument
 from qflow_core.cli.output import add_output_arguments, run_output
 from qflow_core.errors import InvalidInputError
 
@@ -71,7 +72,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     particles.add_argument(
         "--calibrate", type=int, default=None, metavar="READS", help="also run the sampler calibration with READS reads"
     )
-    parser.add_argument("--seed", type=int, default=0, help="random seed of particles and checks (default 0)")
+    parser.add_argument("--seed", type=seed_argument, default=0, help="random seed of particles and checks (default 0)")
     add_output_arguments(parser)
     parser.set_defaults(func=run)
 

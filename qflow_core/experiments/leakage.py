@@ -1,10 +1,10 @@
-"""Measured leakage out of one stored pattern, next to the softmax and Lorentzian predictions (THEORY §2.3–2.8).
+"""Measured leakage out of one stored pattern, next to the softmax and Lorentzian predictions.
 
 A ``Survival`` protocol is run from ``pattern``; reads are classified as returns, single-flip escapes into
 channel k (weights p̂_k = n_k / Σ_l n_l) and multi-flip escapes (reported, not used in the fit). The channel
 histogram is fitted against the single-flip gaps d_k = Δ_k(pattern) with :mod:`qflow_core.fitting`
 (``scores = −d``, ``origin = 0``): softmax p_k ∝ e^{−βd_k} and Lorentzian p_k ∝ 1/(1 + (d_k/γ)²), and the two
-are compared (Δℓ, Vuong z, verdict). THEORY predicts **dephased → softmax** (Davies rates / Gibbs populations at
+are compared (Δℓ, Vuong z, verdict). The physics predicts **dephased → softmax** (Davies rates / Gibbs populations at
 the bath β, Eq. 10–11) and **coherent → Lorentzian** with γ = 2Γ (time-averaged Rabi leakage, Eq. 20); the
 result also carries these parameter-free predictions. The Lorentzian reading needs the physical detuning, so
 the pattern should be stable (all d_k > 0); otherwise a warning is given.
@@ -112,7 +112,7 @@ def leakage(
 
     ``protocol`` is a Survival protocol (its ``state`` is replaced by ``pattern``) or its fields;
     ``backend_options`` go to ``sampler.run`` (e.g. ``average=True`` on ``exact`` for time-averaged coherent
-    populations, THEORY Eq. 20).
+    populations).
     """
     if not isinstance(memory, IsingMemory):
         raise InvalidInputError(f"leakage needs an IsingMemory, got {type(memory).__name__}")
