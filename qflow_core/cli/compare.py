@@ -28,7 +28,6 @@ from qflow_core.cli.attention import add_instance_arguments, load_instance
 from qflow_core.cli.common import add_list_argument, add_protocols_argument, check_sampler_names, seed_argument
 from qflow_core.cli.output import add_output_arguments, keep_partial, run_output
 from qflow_core.cli.progress import add_quiet_argument, show_progress
-from qflow_core.protocols import parse_protocol
 
 #: Default-job exception: on ``exact`` the Schrödinger evolution of the 20 µs anneal at this energy scale
 #: (≈1e6 rad of phase) does not converge within the integrator's step cap (it warns and reports
@@ -67,6 +66,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from qflow_core.experiments.compare import SkippedRun, compare
+    from qflow_core.protocols import parse_protocol
 
     samplers = check_sampler_names(args.samplers) if args.samplers else None
     memory = load_instance(args)

@@ -8,13 +8,10 @@ from __future__ import annotations
 
 import argparse
 
-import numpy as np
-
 from qflow_core.cli.common import add_list_argument, check_sampler_names, positive_float_argument, seed_argument
 from qflow_core.cli.output import add_output_arguments, run_output
 from qflow_core.cli.progress import add_quiet_argument, show_progress
 from qflow_core.errors import InvalidInputError
-from qflow_core.io import atomic_write_json
 
 TASKS = ("and", "or", "xor", "nand", "teacher")
 
@@ -57,6 +54,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def build_network(hidden: int, gamma: float, seed: int):
     """2 inputs, ``hidden`` hidden spins, 1 output; J ~ N(0, 0.3²) on every pair, h = 0."""
+    import numpy as np
+
     from qflow_core.models.network import TransverseIsingNetwork
 
     if hidden < 0:
@@ -69,6 +68,8 @@ def build_network(hidden: int, gamma: float, seed: int):
 
 def build_task(name: str, network, seed: int):
     """A Boolean map, or the sign map of a random teacher network of the same shape (J ~ N(0, 1), h ~ N(0, 0.5²))."""
+    import numpy as np
+
     from qflow_core.models.network import SupervisedTask, TransverseIsingNetwork
 
     if name != "teacher":
@@ -97,7 +98,10 @@ def build_rule(args: argparse.Namespace, sampler):
 
 
 def run(args: argparse.Namespace) -> int:
+    import numpy as np
+
     from qflow_core.experiments.ep import ep_train, plot_learning_curves
+    from qflow_core.io import atomic_write_json
     from qflow_core.registry import get_sampler
 
     samplers = check_sampler_names(args.samplers)
