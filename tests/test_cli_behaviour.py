@@ -125,6 +125,11 @@ def test_protocols_list_keeps_fields_and_the_experiment_positional():
     assert args.experiment == "attention"
 
 
+def test_space_separated_protocols_are_refused_with_the_fix(capsys):
+    assert main(["compare", "--protocols", "boltzmann:beta=2", "anneal:kind=fast"]) == 2
+    assert "separate them with commas or repeat the flag" in one_line(capsys.readouterr().err)
+
+
 def test_capacity_rules_take_commas_and_repeats_alike():
     parser = build_parser()
     one = parser.parse_args(["capacity", "--rules", "hebb,softmax-hebbian:beta=4,survival=true"])

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import sys
 from collections.abc import Sequence
 
@@ -66,6 +67,9 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(status)
 
     def error(self, message: str):
+        choice = re.search(r"invalid choice: '([^']*)'", message)
+        if choice and ":" in choice.group(1):  # a protocol where a positional was expected: `--protocols a b`
+            message += "; to give several protocols, separate them with commas or repeat the flag"
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
 
 
