@@ -32,6 +32,7 @@ import argparse
 import contextlib
 import dataclasses
 import datetime
+import math
 import os
 import sys
 from collections.abc import Iterator, Mapping
@@ -85,8 +86,10 @@ def cli_config(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _plain(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)  # the hash takes finite numbers only
     if value is None or isinstance(value, (bool, int, float, str)):
-        return value if not (isinstance(value, float) and value != value) else str(value)
+        return value
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     if isinstance(value, Mapping):
@@ -96,17 +99,25 @@ def _plain(value: Any) -> Any:
 
 @contextlib.contextmanager
 def run_output(
-    args: argparse.Namespace, experiment: str, config: Mapping[str, Any] | None = None, *, figure: bool = True
+    args: argparse.Namespace,
+    experiment: str,
+    config: Mapping[str, Any] | None = None,
+    *,
+    figure: bool = True,
+    stdout: bool = False,
 ) -> Iterator[RunOutput]:
     """Plan (and check) where a run writes; on success point ``latest`` at its run directory.
 
-    ``config`` feeds the directory's hash (default: :func:`cli_config` of ``args``). An interrupted or failed run
-    keeps what it wrote (and ``latest`` points at it); an empty run directory is removed.
+    ``config`` feeds the directory's hash (default: :func:`cli_config` of ``args``). ``stdout``: ``--out -`` means
+    standard output (``json`` is then ``None``). An interrupted or failed run keeps what it wrote (and ``latest``
+    points at it); an empty run directory is removed.
     """
     force = getattr(args, "force", False)
     plot = getattr(args, "plot", None)
     _refuse_existing(plot, "--plot", force)
     if args.out is not None:
+        if str(args.out) == "-" and not stdout:
+            raise InvalidInputError(f"qflow {experiment} writes files: give --out a file name ('-' is not one)")
         json_path = None if str(args.out) == "-" else Path(args.out)
         _refuse_existing(json_path, "--out", force)
         figure_path = (Path(plot) if plot else json_path.with_suffix(".png") if json_path else None) if figure else None

@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
 
     check_sampler_names([args.sampler])
     bqm = load_bqm(args.bqm)
-    with run_output(args, "sample", figure=False) as out:
+    with run_output(args, "sample", figure=False, stdout=True) as out:
         sampleset = get_sampler(args.sampler).run(bqm, args.protocol, num_reads=args.reads, seed=args.seed)
         text = json.dumps(to_jsonable(sampleset.to_serializable()), indent=1)
         if out.json is None:
