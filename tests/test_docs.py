@@ -1,5 +1,6 @@
-"""The docs site: every ```python and ```console block of docs/*.md runs, the CLI reference covers every option,
-no page points at files readers do not have, and ``mkdocs build --strict`` passes (when MkDocs is installed).
+"""The docs site: every ```python and ```console block of docs/*.md (and every ```console block of the README,
+whose Python blocks tests/test_readme_examples.py runs) runs, the CLI reference covers every option, no page
+points at files readers do not have, and ``mkdocs build --strict`` passes (when MkDocs is installed).
 
 A ```console block holds ``$ qflow ...`` command lines (run through :func:`qflow_core.cli.main`, each must exit
 0); other shell commands belong in ```bash or ```text blocks, which are shown but not run.
@@ -21,7 +22,9 @@ from qflow_core.cli.reference import cli_reference
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = sorted((ROOT / "docs").glob("*.md"))
 FENCE = re.compile(r"^```(python|console)\n(.*?)^```", re.S | re.M)
+README = ROOT / "README.md"
 BLOCKS = [(page, kind, code) for page in PAGES for kind, code in FENCE.findall(page.read_text())]
+BLOCKS += [(README, kind, code) for kind, code in FENCE.findall(README.read_text()) if kind == "console"]
 FORBIDDEN = re.compile(r"\.\./shared|\bTHEORY\b|\bDESIGN\b|\bEMERGENT\.md|\bnotes/")
 
 
