@@ -1,7 +1,7 @@
-"""Maximum-likelihood fits of categorical histograms: softmax vs Lorentzian, and model selection (THEORY §3.3).
+"""Maximum-likelihood fits of categorical histograms: softmax vs Lorentzian, and model selection.
 
 Data are counts ``n_m`` over M categories with one real **score** ``a_m`` each. The two one-parameter models
-(THEORY Eq. 27) are
+are
 
 * softmax: P_S(m | β) = exp(β a_m) / Σ exp(β a_m'),
 * Lorentzian: P_L(m | γ) ∝ 1 / (1 + (x_m / γ)²) with the distance x_m = origin − a_m; ``origin`` defaults to
@@ -11,7 +11,7 @@ Mapping to the two experiments that use this module:
 
 * attention map (one-hot states e_m with scores a_m = λ q·k_m): ``scores = a``, default ``origin``; then
   x_m = a_max − a_m = E(e_m) − E(e_argmax) is the one-hot energy gap;
-* leakage channels with gaps d_k (THEORY §2): ``scores = -d`` and ``origin = 0``, which gives the softmax
+* leakage channels with gaps d_k: ``scores = -d`` and ``origin = 0``, which gives the softmax
   exp(−β d_k) and the Lorentzian 1 / (1 + (d_k / γ)²).
 
 :func:`fit_softmax` solves the concave score equation ⟨a⟩_β = ā by bracketing and Brent's method (β̂ = ±∞ when
@@ -58,7 +58,7 @@ __all__ = [
     "softmax_log_probabilities",
 ]
 
-#: Search range of the Lorentzian width γ (THEORY §3.3), in score units.
+#: Search range of the Lorentzian width γ, in score units.
 GAMMA_RANGE = (1e-4, 1e4)
 #: Grid points per decade of γ before the bounded Brent refinement.
 GRID_POINTS_PER_DECADE = 20
@@ -77,7 +77,7 @@ class SoftmaxFit(_ToDict):
     """MLE of β in P(m) ∝ exp(β a_m).
 
     ``beta`` is ±inf when all mass sits on the arg-max / arg-min categories; ``boundary`` then says
-    "argmax" / "argmin" and ``se`` is inf. ``se`` = [N Var_β̂(a)]^(−1/2) (THEORY Eq. 28).
+    "argmax" / "argmin" and ``se`` is inf. ``se`` = [N Var_β̂(a)]^(−1/2).
     """
 
     beta: float
@@ -112,7 +112,7 @@ class LorentzianFit(_ToDict):
 
 @dataclass(frozen=True)
 class ModelComparison(_ToDict):
-    """Softmax vs Lorentzian on one histogram (THEORY Eqs. 29–30).
+    """Softmax vs Lorentzian on one histogram.
 
     * ``delta_loglik`` Δℓ = ℓ̂_S − ℓ̂_L (> 0 favours softmax), ``delta_aic`` = AIC_L − AIC_S = 2Δℓ;
     * ``kl_softmax``, ``kl_lorentzian``: KL(p̂ ‖ fitted model), so Δℓ = N (KL_L − KL_S);
@@ -197,7 +197,7 @@ def softmax_log_probabilities(scores: Any, beta: float) -> np.ndarray:
 
 
 def fit_softmax(counts: Any, scores: Any) -> SoftmaxFit:
-    """Maximum-likelihood β of P(m) ∝ exp(β·scores_m) from counts (THEORY Eq. 28).
+    """Maximum-likelihood β of P(m) ∝ exp(β·scores_m) from counts.
 
     ℓ_S is strictly concave; β̂ is the root of ⟨a⟩_β = ā, bracketed by doubling and solved with Brent's
     method. All counts on the arg-max (arg-min) categories give β̂ = +inf (−inf), stated in ``boundary``.
@@ -263,7 +263,7 @@ def _lorentzian_se(n: np.ndarray, x: np.ndarray, gamma: float) -> float:
 
 
 def fit_lorentzian(counts: Any, scores: Any, *, origin: float | None = None) -> LorentzianFit:
-    """Maximum-likelihood γ of P(m) ∝ 1/(1 + ((origin − scores_m)/γ)²) (THEORY Eq. 27).
+    """Maximum-likelihood γ of P(m) ∝ 1/(1 + ((origin − scores_m)/γ)²).
 
     ℓ_L need not be concave, so log γ is scanned on a grid over :data:`GAMMA_RANGE` and the best grid
     point refined with bounded Brent between its neighbours. ``origin`` defaults to max(scores) (one-hot
@@ -304,7 +304,7 @@ def fit_lorentzian(counts: Any, scores: Any, *, origin: float | None = None) -> 
 
 # -- model selection ----------------------------------------------------------------------------------------
 def compare_models(counts: Any, scores: Any, *, origin: float | None = None, alpha: float = 0.05) -> ModelComparison:
-    """Fit both models and compare them (THEORY Eqs. 29–30); see :class:`ModelComparison`.
+    """Fit both models and compare them; see :class:`ModelComparison`.
 
     >>> a = np.linspace(1, -1, 8)
     >>> p = np.exp(lorentzian_log_probabilities(a, 0.2))

@@ -1,15 +1,15 @@
 """Physical protocols: *what* process an experiment asks a sampler for, never *how* a backend does it.
 
-Four frozen, validated dataclasses (DESIGN §4, THEORY §1):
+Four frozen, validated dataclasses:
 
 * :class:`Boltzmann` — samples from exp(−βE); with ``gamma > 0`` the z-basis diagonal of the quantum Gibbs
   state exp(−βH(Γ)), H(Γ) = E(σᶻ) − Γ Σσˣ.
 * :class:`Anneal` — a forward anneal, ``kind`` "standard" (20 µs by default) or "fast" (20 ns by default), with
   an optional energy schedule table of rows (s, A(s) [GHz], B(s) [GHz]).
 * :class:`Survival` — start in the classical state ``state``, open a transverse field ``gamma`` for ``time``
-  and measure. ``regime="coherent"`` is unitary real-time dynamics (Lorentzian leakage, THEORY §2.6);
-  ``regime="dephased"`` is thermal, bath-driven hopping at inverse temperature ``beta`` (softmax leakage,
-  THEORY §2.3); ``regime="pure_dephasing"`` adds Lindblad dephasing √κ σᶻ_i on every spin (an
+  and measure. ``regime="coherent"`` is unitary real-time dynamics (Lorentzian leakage);
+  ``regime="dephased"`` is thermal, bath-driven hopping at inverse temperature ``beta`` (softmax leakage);
+  ``regime="pure_dephasing"`` adds Lindblad dephasing √κ σᶻ_i on every spin (an
   infinite-temperature environment; Lorentzian hopping rates of width 2κ).
 * :class:`GroundState` — measure the ground state of H(Γ) in the z basis.
 
@@ -183,9 +183,9 @@ def _schedule_table(table: Any) -> tuple[tuple[float, float, float], ...]:
 class Survival(Protocol):
     """Start in the basis state ``state`` (±1 spins), switch on the transverse field Γ for ``time``, measure.
 
-    ``regime="coherent"``: unitary evolution exp(−iH t) (Lorentzian leakage, THEORY §2.6).
-    ``regime="dephased"``: weak-coupling thermal bath at inverse temperature ``beta`` (softmax leakage,
-    THEORY §2.3); ``beta`` is required there and meaningless in the other regimes.
+    ``regime="coherent"``: unitary evolution exp(−iH t) (Lorentzian leakage).
+    ``regime="dephased"``: weak-coupling thermal bath at inverse temperature ``beta`` (softmax leakage);
+    ``beta`` is required there and meaningless in the other regimes.
     ``regime="pure_dephasing"``: the Lindblad equation with jump operators √κ σᶻ_i on every spin, so every
     coherence between states that differ in one spin decays at γ = 2κ; once t ≫ 1/γ the pattern leaks into
     channel k at the Lorentzian rate 2Γ²γ/(Δ_k² + γ²). ``kappa`` > 0 is required there and only there.

@@ -2,15 +2,17 @@
 
 With no arguments it runs the built-in seeded instance (M = 8 keys in d = 16) on every installed sampler with
 every protocol it supports among Boltzmann β = 2, the standard and fast anneal and the ground state at Γ = 0.5
-(on ``exact`` the 20 µs anneal is left out, see :data:`EXACT_LEFT_OUT`), prints the table and writes
-``results/attention.json`` and ``results/attention.png``. The JSON is rewritten after every run, so an
-interruption keeps the finished runs.
+(on ``exact`` the 20 µs anneal is left out, see :data:`EXACT_LEFT_OUT`), prints the table and writes the JSON
+and the figure into a new run directory ``results/attention-<UTC time>-<config hash>/`` (``results/latest``
+points at it; ``--out`` writes exactly there). Unknown sampler or protocol names stop it before anything runs.
+The JSON is rewritten after every run, so an interruption (Ctrl-C) keeps the finished runs and draws their
+figure.
 
 >>> import tempfile, pathlib
 >>> from qflow_core.cli import main
 >>> out = pathlib.Path(tempfile.mkdtemp())
 >>> main(["compare", "attention", "--samplers", "enum", "--protocols", "boltzmann:beta=1", "--reads", "500",
-...       "--out", str(out / "a.json"), "--plot", str(out / "a.png"), "--no-progress"])  # doctest: +ELLIPSIS
+...       "--out", str(out / "a.json"), "--quiet"])  # doctest: +ELLIPSIS
 sampler  protocol ...
 enum     boltzmann:beta=1.0,gamma=0.0  exact ...
 wrote ...a.json
@@ -21,11 +23,11 @@ wrote ...a.png
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from qflow_core.cli.attention import add_instance_arguments, load_instance
-from qflow_core.cli.common import protocol_argument, seed_argument
-from qflow_core.protocols import parse_protocol
+from qflow_core.cli.common import add_list_argument, add_protocols_argument, check_sampler_names, seed_argument
+from qflow_core.cli.output import add_output_arguments, keep_partial, run_output
+from qflow_core.cli.progress import add_quiet_argument, show_progress
 
 #: Default-job exception: on ``exact`` the Schrödinger evolution of the 20 µs anneal at this energy scale
 #: (≈1e6 rad of phase) does not converge within the integrator's step cap (it warns and reports
@@ -47,46 +49,45 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "experiment", nargs="?", default="attention", choices=["attention"], help="experiment (default attention)"
     )
-    parser.add_argument(
-        "--samplers", default=None, help="comma-separated sampler names (default: every installed sampler)"
-    )
-    parser.add_argument(
-        "--protocols",
-        nargs="+",
-        type=protocol_argument,
-        default=None,
-        help="protocols, space-separated (default: boltzmann:beta=2 anneal:kind=standard anneal:kind=fast "
-        "ground_state:gamma=0.5)",
+    add_list_argument(parser, "--samplers", help="sampler names (default: every installed sampler)")
+    add_protocols_argument(
+        parser,
+        help="protocols (default: boltzmann:beta=2,anneal:kind=standard,anneal:kind=fast,ground_state:gamma=0.5)",
     )
     add_instance_arguments(parser)
     parser.add_argument("--reads", type=int, default=10000, help="reads per run (default 10000)")
     parser.add_argument(
         "--seed", type=seed_argument, default=0, help="master seed (default 0); each run derives its own"
     )
-    parser.add_argument("--out", type=Path, default=Path("results/attention.json"), help="JSON result path")
-    parser.add_argument("--plot", type=Path, default=Path("results/attention.png"), help="figure path (PNG)")
-    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    add_quiet_argument(parser)
+    add_output_arguments(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from qflow_core.experiments.compare import SkippedRun, compare
+    from qflow_core.protocols import parse_protocol
 
+    samplers = check_sampler_names(args.samplers) if args.samplers else None
     memory = load_instance(args)
-    samplers = [s.strip() for s in args.samplers.split(",") if s.strip()] if args.samplers else None
     protocols = args.protocols if args.protocols is not None else {"exact": EXACT_DEFAULT_PROTOCOLS}
-    result = compare(
-        memory,
-        samplers,
-        protocols,
-        num_reads=args.reads,
-        seed=args.seed,
-        progress=not args.no_progress,
-        checkpoint=args.out,
-    )
-    if args.protocols is None and any(row.sampler == "exact" for row in result.rows):
-        result.skipped.extend(SkippedRun("exact", str(parse_protocol(p)), why) for p, why in EXACT_LEFT_OUT.items())
-    print(result.table())
-    print(f"wrote {result.save(args.out)}")
-    print(f"wrote {result.plot(args.plot)}")
+    with run_output(args, "attention") as out:
+        try:
+            result = compare(
+                memory,
+                samplers,
+                protocols,
+                num_reads=args.reads,
+                seed=args.seed,
+                progress=show_progress(args),
+                checkpoint=out.json,
+            )
+        except KeyboardInterrupt as exc:
+            keep_partial(out, getattr(exc, "partial", None))
+            raise
+        if args.protocols is None and any(row.sampler == "exact" for row in result.rows):
+            result.skipped.extend(SkippedRun("exact", str(parse_protocol(p)), why) for p, why in EXACT_LEFT_OUT.items())
+        print(result.table())
+        print(f"wrote {result.save(out.json)}")
+        print(f"wrote {result.plot(out.figure)}")
     return 1 if result.rows and all(row.error for row in result.rows) else 0

@@ -1,8 +1,8 @@
-"""Capacity experiment (THEORY §6): how many random patterns each learning rule keeps stable, vs load α = P/N.
+"""Capacity experiment: how many random patterns each learning rule keeps stable, vs load α = P/N.
 
 For every load α and trial, P = round(αN) random ±1 patterns (the same patterns for every rule) are stored:
-the Hebb matrix (THEORY Eq. 40) for :class:`~qflow_core.learning.rules.Hebbian`, and for any other rule the Hebb matrix
-trained with that rule for ``epochs`` steps of ``lr`` with ‖J‖_F held at the Hebb value and h = 0 (THEORY §6's
+the Hebb matrix for :class:`~qflow_core.learning.rules.Hebbian`, and for any other rule the Hebb matrix
+trained with that rule for ``epochs`` steps of ``lr`` with ‖J‖_F held at the Hebb value and h = 0 (the capacity
 protocol; ``train_fields=True`` trains h too, under the joint norm). Reported per rule and load, averaged over
 trials: the fraction of patterns that are strict fixed points (all gaps Δ_k > 0), the mean minimum gap, and
 the recall overlap of zero-temperature dynamics from the uncorrupted pattern and from cues with a fraction

@@ -4,12 +4,12 @@ Both rules return an :class:`EPGradient` — dL/dθ for θ = (J_ij for i<j, h_i,
 :class:`~qflow_core.models.TransverseIsingNetwork` on a :class:`~qflow_core.models.SupervisedTask`, with
 the shot-noise standard error of every component.
 
-* :class:`QuantumEP` (THEORY §4, Eq. 31–33; §5.1, Eq. 35): the free phase and the nudged phases H ± bC are
+* :class:`QuantumEP`: the free phase and the nudged phases H ± bC are
   ``GroundState`` runs (or the ``level``-th eigenstate on the exact backend). dL/dJ_ij = −∂_b⟨Z_iZ_j⟩,
   dL/dh_i = −∂_b⟨Z_i⟩ from the z-basis samples (exact probabilities where the SampleSet has a ``probability``
   field), dL/dΓ_i = −∂_b⟨X_i⟩ where the backend measures X (the exact backend reports ⟨X_i⟩), else reported as
   unavailable. Centered differences have bias O(b²), one-sided O(b) (Eq. 32).
-* :class:`ThermalEP` (THEORY §5.2–5.3): ``estimator="covariance"`` uses free-phase ``Boltzmann`` samples only,
+* :class:`ThermalEP`: ``estimator="covariance"`` uses free-phase ``Boltzmann`` samples only,
   dL/dθ = −(1/T) Cov(C, ∂E/∂θ) (Eq. 36); ``estimator="nudged"`` differentiates ⟨∂_θH⟩ in thermal nudged
   phases (Eq. 37/39), exact also with a transverse field. With Γ > 0 the plain covariance of z-basis samples is
   biased (Eq. 38): on a sampler that implements :class:`~qflow_core.capabilities.SpectralBackend` (e.g. exact)
@@ -62,7 +62,7 @@ __all__ = [
 
 
 class QuantumThermalBiasWarning(UserWarning):
-    """The plain covariance of z-basis samples is a biased thermal gradient when Γ > 0 (THEORY Eq. 38)."""
+    """The plain covariance of z-basis samples is a biased thermal gradient when Γ > 0."""
 
 
 @dataclass
@@ -475,7 +475,7 @@ def extrapolated_start(free: np.ndarray | None, upper: np.ndarray | None) -> np.
 
 # -- thermal EP -------------------------------------------------------------------------------------------------
 class ThermalEP(_EPRule):
-    """Thermal equilibrium propagation at temperature T (Massar–Mognetti 2024; THEORY §5.2–5.3).
+    """Thermal equilibrium propagation at temperature T (Massar–Mognetti 2024).
 
     ``estimator="covariance"``: dL/dθ = −(1/T) Cov(C, ∂E/∂θ) from free-phase ``Boltzmann(1/T, Γ)`` samples only,
     no clamping and no nudge (Eq. 36). ``estimator="nudged"``: centered difference of ⟨∂_θH⟩ in the thermal
@@ -551,14 +551,14 @@ class ThermalEP(_EPRule):
             return _kubo_mori_gradient(phases, self.temperature, notes, sampler, plain=True)
         if estimator == "plain-covariance":
             warnings.warn(
-                f"ThermalEP: the plain covariance of z-basis samples is biased at Γ = {network.gamma.tolist()} > 0 "
-                "(THEORY Eq. 38); use quantum='auto' for the Kubo–Mori or nudged estimator",
+                f"ThermalEP: the plain covariance of z-basis samples is biased at Γ = {network.gamma.tolist()} > 0; "
+                "use quantum='auto' for the Kubo–Mori or nudged estimator",
                 QuantumThermalBiasWarning,
                 stacklevel=2,
             )
         elif estimator == "nudged" and self.estimator == "covariance":
             message = (
-                f"ThermalEP: Γ > 0 makes the plain covariance biased (THEORY Eq. 38) and {sampler.name!r} cannot "
+                f"ThermalEP: Γ > 0 makes the plain covariance biased and {sampler.name!r} cannot "
                 "give the Kubo–Mori covariance; switched to the nudged estimator (Eq. 39)"
             )
             if self.quantum == "auto":

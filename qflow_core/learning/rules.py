@@ -1,13 +1,13 @@
 """Learning rules: parameter updates for Ising memories from closed forms or from a sampler's measurements.
 
-Convention (THEORY §1): learning *minimizes* a loss L. An :class:`Update` is the **descent direction per unit
+Convention: learning *minimizes* a loss L. An :class:`Update` is the **descent direction per unit
 learning rate**, so training does θ ← θ + lr·Update = θ − lr·∇L. Each coupling J_ij (i < j) is **one
 parameter** that appears twice in the symmetric matrix: ``Update.dJ[i, j] = Update.dJ[j, i] = −∂L/∂J_ij``
 (not the half-size gradient that autodiff of −½ sᵀJs per matrix entry would give). ``dJ`` is symmetric with a
 zero diagonal, ``dh[i] = −∂L/∂h_i``; ``extra`` carries updates of further parameters (e.g. transverse fields)
 for rules that train them.
 
-Rules (all losses are means over the P patterns ξ^μ, gaps Δ_k(ξ) = 2ξ_k u_k(ξ), THEORY Eq. 2):
+Rules (all losses are means over the P patterns ξ^μ, gaps Δ_k(ξ) = 2ξ_k u_k(ξ)):
 
 * :class:`Hebbian` — the outer-product rule, δJ = (1/N) Σ_μ ξ^μ ξ^μᵀ (Eq. 40), descent of the pattern
   coupling energy L = −(1/N) Σ_μ Σ_{i<j} J_ij ξ_i ξ_j;
@@ -161,9 +161,9 @@ class Update:
         return IsingMemory(memory.J + lr * self.dJ, memory.h + lr * self.dh, offset=memory.offset, labels=memory.labels)
 
 
-# -- closed forms (THEORY §2.4–2.6) -------------------------------------------------------------------------
+# -- closed forms -------------------------------------------------------------------------
 def leakage_free_energy(gaps: Any, beta: float) -> np.ndarray:
-    """F_β = log Σ_k exp(−β Δ_k) over the last axis (THEORY Eq. 13), computed stably.
+    """F_β = log Σ_k exp(−β Δ_k) over the last axis, computed stably.
 
     >>> round(float(leakage_free_energy([3.6, 0.2, -1.3, -1.4], 1.0)), 10)
     2.1483320374
@@ -272,7 +272,7 @@ class GapRule(LearningRule):
 
 
 def gap_update(patterns: np.ndarray, weights: np.ndarray, *, loss: float | None = None, **info: Any) -> Update:
-    """The update of L = (1/P) Σ_μ ℓ_μ(Δ(ξ^μ)) from Q_μk = −∂ℓ_μ/∂Δ_k (THEORY Eq. 3, 15).
+    """The update of L = (1/P) Σ_μ ℓ_μ(Δ(ξ^μ)) from Q_μk = −∂ℓ_μ/∂Δ_k.
 
     −∂L/∂J_ij = (2/P) Σ_μ (Q_μi + Q_μj) ξ_i ξ_j and −∂L/∂h_i = (2/P) Σ_μ Q_μi ξ_i: with A = Q∘ξ, one
     product M = Aᵀξ gives dJ = (2/P)(M + Mᵀ) with the diagonal zeroed.
@@ -300,7 +300,7 @@ def _add_transpose_in_place(m: np.ndarray, block: int = 256) -> np.ndarray:
 
 # -- closed-form rules --------------------------------------------------------------------------------------
 class Hebbian(LearningRule):
-    """The Hopfield outer-product rule δJ = (1/N) Σ_μ ξ^μ ξ^μᵀ, zero diagonal, δh = 0 (THEORY Eq. 40).
+    """The Hopfield outer-product rule δJ = (1/N) Σ_μ ξ^μ ξ^μᵀ, zero diagonal, δh = 0.
 
     It descends the linear loss L = −(1/N) Σ_μ Σ_{i<j} J_ij ξ^μ_i ξ^μ_j (the patterns' coupling energy; L does
     not depend on h), so one step of lr = 1 from J = 0 is the Hebb matrix, :meth:`store`. L is unbounded
@@ -341,7 +341,7 @@ class Hebbian(LearningRule):
 
 
 class SoftmaxHebbian(GapRule):
-    """Gradient of the leakage free energy F_β = log Σ_k e^{−βΔ_k} (THEORY Eq. 13–15).
+    """Gradient of the leakage free energy F_β = log Σ_k e^{−βΔ_k}.
 
     ``survival=False``: L = mean_μ F_β(ξ^μ), update (2β/P) Σ_μ (p_i + p_j) ξ_i ξ_j with p = softmax(−βΔ);
     ``survival=True``: L = mean_μ softplus(F_β) = −mean log P_surv (Eq. 16), the same update with each pattern
@@ -375,14 +375,14 @@ class SoftmaxHebbian(GapRule):
 
 
 class LorentzianHebbian(GapRule):
-    """Real-time coherent leakage L = mean_μ Σ_k ℓ(Δ_k), ℓ = 2Γ²/(Δ² + 4Γ²) for Δ ≥ 0 (THEORY Eq. 20–21).
+    """Real-time coherent leakage L = mean_μ Σ_k ℓ(Δ_k), ℓ = 2Γ²/(Δ² + 4Γ²) for Δ ≥ 0.
 
     The update is 2(q_i + q_j) ξ_i ξ_j, 2 q_i ξ_i with the power-law weight q_k = 4Γ²Δ_k/(Δ_k² + 4Γ²)² ~ Δ^{−3}.
 
-    **Sign pitfall** (THEORY §2.6): the physical leakage is even in Δ, so for an unstable bit (Δ_k < 0)
+    **Sign pitfall**: the physical leakage is even in Δ, so for an unstable bit (Δ_k < 0)
     q_k < 0 and descent makes the bit *more* unstable. ``sign="reflect"`` (default, our documented choice)
     uses the monotone continuation ℓ(Δ) = 1 − 2Γ²/(Δ² + 4Γ²) for Δ < 0: it equals the physical loss whenever
-    all gaps are positive (THEORY's "apply (21) only to stable patterns"), is continuous and continuously
+    all gaps are positive (the physical loss is meant for stable patterns), is continuous and continuously
     differentiable at Δ = 0 (value ½, slope 0), non-increasing everywhere, and its weight is |q_k| ≥ 0, so every
     bit is pushed towards stability. ``sign="physical"`` is Eq. (21) as derived (for checks, A11).
 
@@ -413,7 +413,7 @@ class LorentzianHebbian(GapRule):
 
 
 class MinimumProbabilityFlow(GapRule):
-    """Minimum probability flow with single-flip connectivity (Sohl-Dickstein et al. 2011; THEORY Eq. 18).
+    """Minimum probability flow with single-flip connectivity (Sohl-Dickstein et al. 2011).
 
     K = mean_μ Σ_k e^{−Δ_k(ξ^μ)/2} = mean_μ e^{F_{1/2}(ξ^μ)}: the dephased leakage at β = ½ without per-pattern
     normalisation. Neighbours that are themselves patterns are not excluded (the original MPF excludes them;
@@ -427,10 +427,10 @@ class MinimumProbabilityFlow(GapRule):
         return flow.sum(axis=1), 0.5 * flow
 
 
-# -- measured rule (THEORY §2.8) ----------------------------------------------------------------------------
+# -- measured rule ----------------------------------------------------------------------------
 @dataclass(frozen=True)
 class ChannelMeasurement:
-    """Where the reads of one ``Survival`` run from ``pattern`` ended up (THEORY §2.8).
+    """Where the reads of one ``Survival`` run from ``pattern`` ended up.
 
     ``survival`` P̂(return), ``channels[k]`` P̂(single flip of spin k), ``multi_flip`` P̂(two or more flips);
     they sum to 1. ``exact`` says the probabilities came from a SampleSet ``probability`` field (else from
@@ -556,7 +556,7 @@ def classify_reads(sampleset: dimod.SampleSet, pattern: np.ndarray, labels: list
 
 
 class MeasuredFlowHebbian(LearningRule):
-    """The hardware-native rule (THEORY §2.8): Eq. (15) with channel weights *measured* on a sampler.
+    """The hardware-native rule: Eq. (15) with channel weights *measured* on a sampler.
 
     For each pattern ξ^μ the sampler runs ``protocol`` (a :class:`~qflow_core.protocols.Survival`, started in
     ξ^μ; the regime — coherent or dephased — is the protocol's) for ``num_reads`` reads. Returns give P̂_surv^μ,

@@ -3,10 +3,10 @@
 Each epoch computes the rule's :class:`~qflow_core.learning.rules.Update` at the current parameters and steps
 θ ← θ + lr·(Update − weight_decay·θ) (the update is already the descent direction). Then, by default, the
 parameters are rescaled to a fixed norm: the leakage free energy F_β (and MPF, Hebb, the survival loss) decreases
-without bound when (J, h) → c(J, h) with all gaps positive (THEORY §2.4 scale pitfall), so without a constraint
-training mostly grows the scale. ``norm="initial"`` holds sqrt(‖J‖_F² + ‖h‖²) at its initial value (THEORY §6
-holds ‖J‖_F at the Hebb value; with ``train_fields=False`` h is frozen and only ‖J‖_F is held), a number holds
-it at that value, ``None`` switches the constraint off (then use ``weight_decay`` or few epochs).
+without bound when (J, h) → c(J, h) with all gaps positive (the scale pitfall), so without a constraint
+training mostly grows the scale. ``norm="initial"`` holds sqrt(‖J‖_F² + ‖h‖²) at its initial value (the
+capacity experiment holds ‖J‖_F at the Hebb value; with ``train_fields=False`` h is frozen and only ‖J‖_F is
+held), a number holds it at that value, ``None`` switches the constraint off (then use ``weight_decay`` or few epochs).
 
 The :class:`History` records, at the parameters after 0, 1, …, E epochs (E + 1 entries): the loss, the minimum
 single-flip gap min_k Δ_k(ξ^μ) of every pattern and the fraction of patterns that are strict fixed points
