@@ -162,3 +162,16 @@ def test_the_checker_sees_a_planted_upward_import(tmp_path):
     targets = {m for m, _ in imports(planted) if m in MODULES}
     assert "qflow_core.experiments.attention" in targets
     assert layer("qflow_core.experiments.attention") > layer("qflow_core.models.memory")
+
+
+MAX_MODULE_LINES = 400
+
+
+def test_no_module_is_too_large_to_hold_in_ones_head():
+    """Every module of the core and of the plugins stays under MAX_MODULE_LINES lines (split by job)."""
+    large = [
+        f"{name}: {lines} lines"
+        for name, path in MODULES.items()
+        if (lines := len(path.read_text().splitlines())) > MAX_MODULE_LINES
+    ]
+    assert not large, f"modules over {MAX_MODULE_LINES} lines:\n" + "\n".join(large)
