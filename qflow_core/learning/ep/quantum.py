@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -67,6 +67,20 @@ class QuantumEP(_EPRule):
     def reset(self) -> None:
         """Forget the warm-start states."""
         self._free_states.clear()
+
+    def warm_start_states(self) -> dict[str, list[float]]:
+        """The free-phase states kept for warm starts, JSON-ready (example index → amplitudes), for checkpoints.
+
+        >>> rule = QuantumEP()
+        >>> rule.restore_warm_start_states({"0": [1.0, 0.0]})
+        >>> rule.warm_start_states()
+        {'0': [1.0, 0.0]}
+        """
+        return {str(k): np.asarray(v).tolist() for k, v in self._free_states.items()}
+
+    def restore_warm_start_states(self, states: dict[str, Any]) -> None:
+        """Take back what :meth:`warm_start_states` returned (a resumed run then warm-starts as before)."""
+        self._free_states = {int(k): np.asarray(v, dtype=float) for k, v in states.items()}
 
     def gradient(
         self, network: TransverseIsingNetwork, task: SupervisedTask, sampler: Sampler, *, seed: int | None = None
