@@ -1,6 +1,9 @@
 """``qflow ep``: train a small transverse-field Ising network by equilibrium propagation on one or more samplers.
 
-Writes every run as JSON (``--out``) and a learning-curve PNG with one line per sampler (``--plot``).
+Writes every run as JSON (``--out``) and a learning-curve PNG with one line per sampler (``--plot``). The JSON is
+rewritten atomically after every finished run and says ``"complete": false`` until the last one: a later
+sampler's error or Ctrl-C keeps the finished runs, and ``--resume`` runs only the rest, ending with the file an
+uninterrupted run writes.
 """
 
 from __future__ import annotations
@@ -12,9 +15,13 @@ import numpy as np
 
 from qflow_core.cli.common import positive_float_argument, seed_argument
 from qflow_core.errors import InvalidInputError
-from qflow_core.io import atomic_write_json
 
 TASKS = ("and", "or", "xor", "nand", "teacher")
+#: The options that change the numbers of a run.
+SETTINGS = (
+    "samplers", "task", "hidden", "gamma", "rule", "estimator", "nudge", "approx_nudge", "temperature", "epochs", "lr",
+    "reads", "fix_gamma", "no_exact_check", "seed",
+)  # fmt: skip
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -50,6 +57,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--seed", type=seed_argument, default=0, help="random seed (default 0)")
     parser.add_argument("--out", type=Path, default=Path("results/ep.json"), help="JSON output file")
     parser.add_argument("--plot", type=Path, default=Path("results/ep.png"), help="learning-curve PNG")
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="keep the finished runs of an interrupted run with the same settings in --out and run the rest",
+    )
     parser.set_defaults(func=run)
 
 
@@ -94,8 +106,14 @@ def build_rule(args: argparse.Namespace, sampler):
     return ThermalEP(args.temperature, args.estimator or "covariance", nudge=nudge, num_reads=args.reads)
 
 
+def run_settings(args: argparse.Namespace) -> dict:
+    """Every option that changes the numbers (compared before ``--resume`` reuses a finished run)."""
+    return {k: getattr(args, k) for k in SETTINGS}
+
+
 def run(args: argparse.Namespace) -> int:
-    from qflow_core.experiments.ep import ep_train, plot_learning_curves
+    from qflow_core.experiments.ep import EPTrainResult, ep_train, plot_learning_curves
+    from qflow_core.journal import RunJournal
     from qflow_core.registry import get_sampler
 
     samplers = [s.strip() for s in args.samplers.split(",") if s.strip()]
@@ -103,8 +121,15 @@ def run(args: argparse.Namespace) -> int:
         raise InvalidInputError("--samplers needs at least one sampler name")
     network = build_network(args.hidden, args.gamma, args.seed)
     task = build_task(args.task, network, args.seed)
+    journal = RunJournal(args.out, run_settings(args), kind="ep", resume=args.resume, fields={"task": task.name})
     results = []
-    for name in samplers:
+    for index, name in enumerate(samplers):
+        key = f"{index}:{name}"
+        saved = journal.finished(key)
+        if saved is not None:
+            results.append(EPTrainResult(**saved))
+            print(f"{name}: finished before, kept from {args.out}")
+            continue
         sampler = get_sampler(name)
         result = ep_train(
             network,
@@ -118,6 +143,7 @@ def run(args: argparse.Namespace) -> int:
             train_gamma=not args.fix_gamma,
             progress=True,
         )
+        journal.record(key, result.to_dict())
         results.append(result)
         exact = (
             ""
@@ -128,7 +154,7 @@ def run(args: argparse.Namespace) -> int:
             f"{name}: measured loss {result.loss[0]:.4g} → {result.final_loss:.4g}{exact}, "
             f"{np.mean(result.step_time_s) * 1e3:.3g} ms per step"
         )
-    atomic_write_json(args.out, {"task": task.name, "runs": [r.to_dict() for r in results]})
     plot_learning_curves(results, args.plot)
+    journal.finish()
     print(f"wrote {args.out} and {args.plot}")
     return 0
