@@ -30,6 +30,7 @@ from __future__ import annotations
 import abc
 import functools
 import importlib.metadata
+import math
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, NamedTuple
@@ -41,7 +42,7 @@ from qflow_core.errors import InvalidInputError, PluginError, UnsupportedProtoco
 from qflow_core.parameters import Parameter, check_options
 from qflow_core.protocols import CAPABILITIES, FIDELITIES, Fidelity, Protocol, Survival, as_protocol
 from qflow_core.seeding import child_seeds, resolve_seed
-from qflow_core.validation import positive_int
+from qflow_core.validation import check_memory, positive_int
 
 __all__ = ["DEFAULT_TAGS", "Sampler", "attach_details", "check_plugin_output", "spin_sampleset", "validate_bqm"]
 
@@ -82,6 +83,9 @@ class Sampler(dimod.Sampler, abc.ABC):
       states only those that differ, e.g. ``tags = {"deterministic": True}``.
     * ``run_parameters`` — the backend options :meth:`run` accepts, as :class:`~qflow_core.parameters.Parameter`
       declarations; the base class refuses any other option and checks each value's range before ``_run``.
+    * ``stores_every_read`` — True (default) when the SampleSet holds one row per read, so the base class
+      refuses, before any work, a read count whose samples would not fit in memory; False for a sampler that
+      returns a distribution over states (e.g. exact probabilities with counts).
     """
 
     name: ClassVar[str]
@@ -90,6 +94,7 @@ class Sampler(dimod.Sampler, abc.ABC):
     default_protocol: ClassVar[Protocol | None] = None
     tags: ClassVar[Mapping[str, Any]] = {}
     run_parameters: ClassVar[tuple[Parameter, ...]] = ()
+    stores_every_read: ClassVar[bool] = True
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -179,6 +184,7 @@ class Sampler(dimod.Sampler, abc.ABC):
         if fidelity is None:
             raise UnsupportedProtocolError(self.name, protocol, reason=self.unsupported_reason(protocol))
         num_reads = positive_int("num_reads", num_reads)
+        self._check_read_memory(bqm.num_variables, num_reads)
         if isinstance(protocol, Survival) and len(protocol.state) != bqm.num_variables:
             raise InvalidInputError(
                 f"Survival state has {len(protocol.state)} spins but the BQM has {bqm.num_variables} variables; "
@@ -186,6 +192,24 @@ class Sampler(dimod.Sampler, abc.ABC):
             )
         spin_bqm = bqm if bqm.vartype is dimod.SPIN else bqm.change_vartype(dimod.SPIN, inplace=False)
         return CheckedRun(bqm, spin_bqm, protocol, fidelity, num_reads)
+
+    def _check_read_memory(self, num_variables: int, num_reads: int) -> None:
+        """Refuse, before any work, a read count whose counts overflow 64 bits or whose samples exceed memory.
+
+        A sampler that keeps one row per read (``stores_every_read``) needs about (n + 2) × 8 bytes per read
+        (the spins, the energy and the count); one that returns a distribution over states does not.
+        """
+        if num_reads >= 2**63:
+            raise InvalidInputError(
+                f"num_reads = {num_reads} does not fit the 64-bit read counts; ask for fewer than 2**63 reads"
+            )
+        if self.stores_every_read:
+            check_memory(
+                f"{num_reads} reads on {self.name!r}",
+                n=num_variables,
+                required_bytes=float(num_reads) * (num_variables + 2) * 8,
+                fix="ask for fewer reads (num_reads / --reads)",
+            )
 
     def _recorded(
         self, sampleset: dimod.SampleSet, checked: CheckedRun, *, seed: int, wall_s: float
@@ -327,6 +351,13 @@ def validate_bqm(bqm: Any) -> dimod.BinaryQuadraticModel:
         values = np.asarray(values, dtype=float)
         if not np.all(np.isfinite(values)):
             raise InvalidInputError(f"the BQM has NaN or infinite {what}; every bias must be a finite number")
+    with np.errstate(over="ignore"):
+        bound = float(np.abs(linear).sum()) + float(np.abs(quadratic).sum()) + abs(float(offset))
+    if not math.isfinite(bound):
+        raise InvalidInputError(
+            "the BQM's biases are so large that an energy can overflow a float (the sum of their magnitudes "
+            "exceeds 1.8e308); rescale the model, e.g. divide every bias by the largest one"
+        )
     return bqm
 
 

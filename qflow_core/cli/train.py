@@ -29,6 +29,7 @@ from qflow_core.io import atomic_write_json
 from qflow_core.learning.rules import Hebbian, parse_rule
 from qflow_core.learning.training import train
 from qflow_core.protocols import parse_protocol
+from qflow_core.validation import check_memory
 
 RECALL_FLIPS = 0.1
 
@@ -117,6 +118,13 @@ def load_patterns(args: argparse.Namespace) -> np.ndarray:
     if args.n < 2 or args.load <= 0:
         raise InvalidInputError(f"need --n ≥ 2 and --load > 0, got {args.n} and {args.load}")
     count = max(1, round(args.load * args.n))
+    n = args.n  # the patterns, then J and a step's copies of it
+    check_memory(
+        f"training on {count} random patterns",
+        n=n,
+        required_bytes=8.0 * (count * n + 4 * n * n),
+        fix="use a smaller --n",
+    )
     return np.random.default_rng(args.seed).choice([-1, 1], size=(count, args.n))
 
 

@@ -48,7 +48,7 @@ from qflow_core.models.memory import IsingMemory, as_spin_states
 from qflow_core.registry import resolve_sampler
 from qflow_core.results import ExperimentResult, new_figure, save_figure
 from qflow_core.seeding import resolve_seed
-from qflow_core.validation import finite_number, nonnegative_int
+from qflow_core.validation import check_memory, finite_number, nonnegative_int
 
 __all__ = ["CHECKPOINT_FORMAT", "Callback", "History", "train"]
 
@@ -142,6 +142,8 @@ def train(
         raise InvalidInputError(f"train needs an IsingMemory, got {type(memory).__name__}")
     xi = as_spin_states(patterns, memory.n, name="patterns")
     xi = xi[None, :] if xi.ndim == 1 else xi
+    n = memory.n  # a step holds the update, the new couplings and the rule's temporaries beside J: ~4 n×n arrays
+    check_memory("training", n=n, required_bytes=4.0 * n * n * 8 + 8.0 * xi.size, fix="train fewer spins")
     epochs = nonnegative_int("epochs", epochs)
     checkpoint_every = nonnegative_int("checkpoint_every", checkpoint_every) or 1
     lr = finite_number("lr", lr)

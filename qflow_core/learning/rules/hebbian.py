@@ -15,7 +15,7 @@ import numpy as np
 
 from qflow_core.learning.rules.base import GapRule, LearningRule, Update, _check_memory, _check_patterns
 from qflow_core.models.memory import IsingMemory
-from qflow_core.validation import positive_number
+from qflow_core.validation import check_memory, positive_number
 
 __all__ = ["Hebbian", "MinimumProbabilityFlow", "SoftmaxHebbian"]
 
@@ -39,6 +39,8 @@ class Hebbian(LearningRule):
         """The Hebb memory J = (1/N) Σ_μ ξ^μ ξ^μᵀ (J_ii = 0), h = 0."""
         xi = np.asarray(patterns)
         xi = _check_patterns(xi, xi.shape[-1] if xi.ndim else 0)
+        n = xi.shape[1]
+        check_memory("the Hebb matrix", n=n, required_bytes=2.0 * n * n * 8, fix="store fewer spins")
         J = xi.T @ xi / xi.shape[1]
         np.fill_diagonal(J, 0.0)
         return IsingMemory(J, labels=labels)
