@@ -42,8 +42,8 @@ class RunJournal:
     """Finished runs of one command, keyed by a stable run key (e.g. ``"0:exact"``), saved after each run.
 
     ``config`` holds every setting that changes the numbers (JSON-ready); ``kind`` names the command. The file
-    holds ``{"kind", "config", "complete", "runs": [...], "keys": [...], **fields}``; ``fields`` are written
-    with it (e.g. the task name).
+    holds ``{"kind", **fields, "complete", "config", "keys": [...], runs_key: [...]}``; ``fields`` are written
+    with it (e.g. the task name) and ``runs_key`` names the list of runs (default ``"runs"``).
     """
 
     def __init__(
@@ -54,8 +54,10 @@ class RunJournal:
         kind: str,
         resume: bool = False,
         fields: Mapping[str, Any] | None = None,
+        runs_key: str = "runs",
     ) -> None:
         self.path = Path(path)
+        self.runs_key = runs_key
         self.kind = kind
         self.config = json.loads(json.dumps(to_jsonable(dict(config))))
         self.fields = to_jsonable(dict(fields or {}))
@@ -81,7 +83,7 @@ class RunJournal:
                 f"{self.path} was written with other settings ({', '.join(differ)}); resume with the same "
                 "settings, or pass another --out to start afresh"
             )
-        keys, runs = data.get("keys", []), data.get("runs", [])
+        keys, runs = data.get("keys", []), data.get(self.runs_key, [])
         if not isinstance(keys, list) or not isinstance(runs, list) or len(keys) != len(runs):
             raise InvalidInputError(f"{self.path} is damaged (runs and their keys disagree); remove it to start afresh")
         self._runs = dict(zip(keys, runs, strict=True))
@@ -95,8 +97,9 @@ class RunJournal:
         self._runs[key] = json.loads(json.dumps(to_jsonable(data)))
         self._write(complete=False)
 
-    def finish(self) -> Path:
-        """Mark the file complete (every run finished)."""
+    def finish(self, **fields: Any) -> Path:
+        """Mark the file complete (every run finished), adding ``fields`` (e.g. a total wall time)."""
+        self.fields.update(to_jsonable(fields))
         return self._write(complete=True)
 
     @property
@@ -113,6 +116,6 @@ class RunJournal:
                 "complete": complete,
                 "config": self.config,
                 "keys": list(self._runs),
-                "runs": list(self._runs.values()),
+                self.runs_key: list(self._runs.values()),
             },
         )

@@ -75,3 +75,36 @@ def test_resume_with_other_settings_is_refused(tmp_path):
     out.write_bytes(b"\xff\xfe garbage")
     with pytest.raises(InvalidInputError, match="cannot resume"):
         RunJournal(out, {}, kind="ep", resume=True)
+
+
+def test_capacity_keeps_finished_rows_when_interrupted_and_resume_completes_them(tmp_path, monkeypatch):
+    import importlib
+
+    capacity_module = importlib.import_module("qflow_core.experiments.capacity")  # the face shadows it
+
+    argv = ["capacity", "--rules", "hebb,mpf", "--n", "20", "--loads", "0.1,0.2", "--trials", "1", "--epochs", "20"]
+    straight = tmp_path / "straight.json"
+    assert main([*argv, "--out", str(straight)]) == 0
+    expected = json.loads(straight.read_text())
+    assert expected["complete"] is True and len(expected["rows"]) == 4
+
+    real_train, calls = capacity_module.train, []
+
+    def interrupted_train(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:  # Ctrl-C in the last row (mpf at α = 0.2)
+            raise KeyboardInterrupt
+        return real_train(*args, **kwargs)
+
+    out = tmp_path / "capacity.json"
+    monkeypatch.setattr(capacity_module, "train", interrupted_train)
+    assert main([*argv, "--out", str(out)]) == 1
+    partial = json.loads(out.read_text())
+    assert partial["complete"] is False and partial["rows"] == expected["rows"][:3]
+
+    monkeypatch.undo()
+    assert main([*argv, "--out", str(out), "--resume"]) == 0
+    resumed = json.loads(out.read_text())
+    assert resumed.pop("wall_s") >= 0 and expected.pop("wall_s") >= 0
+    assert resumed == expected
+    assert main([*argv[:-1], "30", "--out", str(out), "--resume"]) == 2  # other settings: refused

@@ -44,12 +44,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--train-fields", action="store_true", help="also train the fields h (default: h = 0)")
     parser.add_argument("--seed", type=seed_argument, default=0, help="random seed (default 0)")
     parser.add_argument("--progress", action="store_true", help="show a progress bar")
-    parser.add_argument("--out", type=Path, default=None, help="write the result as JSON here")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="write the result as JSON here, rewritten after every finished (rule, load) row",
+    )
+    parser.add_argument(
+        "--resume", action="store_true", help="keep the rows an interrupted run with the same settings left in --out"
+    )
     parser.add_argument("--plot", type=Path, default=None, help="write the figure (PNG) here")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.resume and args.out is None:
+        raise InvalidInputError("--resume needs --out (the file an interrupted run left)")
     try:
         loads = [float(a) for a in args.loads.split(",") if a.strip()]
     except ValueError:
@@ -65,10 +75,12 @@ def run(args: argparse.Namespace) -> int:
         train_fields=args.train_fields,
         seed=args.seed,
         progress=args.progress,
+        checkpoint=args.out,
+        resume=args.resume,
     )
     print(result.table())
     if args.out is not None:
-        print(f"wrote {result.save(args.out)}")
+        print(f"wrote {args.out}")
     if args.plot is not None:
         print(f"wrote {result.plot(args.plot)}")
     return 0
