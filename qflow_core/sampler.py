@@ -28,6 +28,7 @@ A complete sampler in a few lines (classical Boltzmann sampling by exact enumera
 from __future__ import annotations
 
 import abc
+import copy
 import functools
 import importlib.metadata
 import math
@@ -270,6 +271,22 @@ class Sampler(dimod.Sampler, abc.ABC):
         if protocol is None:
             raise InvalidInputError(f"sampler {self.name!r} has no default protocol; pass protocol=...")
         return self.run(bqm, protocol, num_reads=num_reads, seed=seed, **kwargs)
+
+    def for_worker(self) -> Sampler:
+        """The instance one concurrent worker (a thread of a pool, a sweep job) should run.
+
+        ``self`` when the sampler is tagged ``thread_safe`` (the default: per-call state only, so one instance
+        serves every thread); otherwise an independent deep copy (what a process worker would get from a
+        pickle), so workers never share the state the sampler keeps between calls.
+
+        >>> from qflow_sa import SimulatedAnnealing
+        >>> sampler = SimulatedAnnealing()
+        >>> sampler.for_worker() is sampler
+        True
+        """
+        if {**DEFAULT_TAGS, **self.tags}["thread_safe"]:
+            return self
+        return copy.deepcopy(self)
 
     @classmethod
     def describe(cls) -> dict[str, Any]:

@@ -126,3 +126,29 @@ def test_one_id_per_sampler_and_check():
     ids = mark.kwargs["ids"]
     assert len(ids) == 2 * len(ALL_CHECKS) == len(set(ids))
     assert "kit-enum-check_seeds_differ" in ids and "kit-wrong-beta-check_pickle" in ids
+
+
+def test_a_sampler_that_is_not_thread_safe_gives_each_worker_its_own_instance():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from qflow_core.testing.assertions import small_test_bqm
+
+    class Declared(SharedSeed):
+        tags = {"thread_safe": False}
+
+    shared, bqm = Declared(), small_test_bqm(4)
+    assert shared.for_worker() is not shared
+    seeds = [3, 17, 101, 2024, 7, 65535]
+    serial = [shared.run(bqm, "boltzmann:beta=1", num_reads=20, seed=s).record.sample.tobytes() for s in seeds]
+    with ThreadPoolExecutor(3) as pool:
+        threaded = list(
+            pool.map(
+                lambda s: (
+                    shared.for_worker().run(bqm, "boltzmann:beta=1", num_reads=20, seed=s).record.sample.tobytes()
+                ),
+                seeds,
+            )
+        )
+    assert threaded == serial
+    plain = Enumerate()
+    assert plain.for_worker() is plain
