@@ -10,7 +10,7 @@ from qflow_core.cli import main
 from qflow_core.errors import BackendError, InvalidInputError
 from qflow_core.journal import RunJournal
 
-EP = ["ep", "--epochs", "2", "--reads", "50", "--no-exact-check", "--seed", "3"]
+EP = ["ep", "--epochs", "2", "--reads", "50", "--hidden", "0", "--no-exact-check", "--seed", "3"]
 
 
 def without_wall_times(data):
@@ -49,7 +49,7 @@ def test_ep_keeps_the_finished_run_when_a_later_sampler_fails_and_resume_complet
     assert expected["complete"] is True and [r["sampler"] for r in expected["runs"]] == ["exact", "sa", "exact"]
 
     out = tmp_path / "ep.json"
-    flaky_get_sampler(monkeypatch, "sa", fail_after=3)  # sa fails in its second epoch
+    flaky_get_sampler(monkeypatch, "sa", fail_after=3)  # sa fails mid-run, after three phases
     assert main([*EP, "--samplers", "exact,sa,exact", "--out", str(out), "--plot", str(plot)]) != 0
     partial = json.loads(out.read_text())
     assert partial["complete"] is False and partial["keys"] == ["0:exact"]
