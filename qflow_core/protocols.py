@@ -9,12 +9,13 @@ Four frozen, validated dataclasses (DESIGN §4, THEORY §1):
 * :class:`Survival` — start in the classical state ``state``, open a transverse field ``gamma`` for ``time``
   and measure. ``regime="coherent"`` is unitary real-time dynamics (Lorentzian leakage, THEORY §2.6);
   ``regime="dephased"`` is thermal, bath-driven hopping at inverse temperature ``beta`` (softmax leakage,
-  THEORY §2.3).
+  THEORY §2.3); ``regime="pure_dephasing"`` adds Lindblad dephasing √κ σᶻ_i on every spin (an
+  infinite-temperature environment; Lorentzian hopping rates of width 2κ).
 * :class:`GroundState` — measure the ground state of H(Γ) in the z basis.
 
 Each protocol has a :attr:`~Protocol.capability` key (``"boltzmann"``, ``"boltzmann:quantum"``, ``"anneal"``,
-``"survival:coherent"``, ``"survival:dephased"``, ``"ground_state"``) that samplers declare support for,
-``to_dict()``/:func:`from_dict` for JSON, and :func:`parse_protocol` reads CLI strings:
+``"survival:coherent"``, ``"survival:dephased"``, ``"survival:pure_dephasing"``, ``"ground_state"``) that samplers
+declare support for, ``to_dict()``/:func:`from_dict` for JSON, and :func:`parse_protocol` reads CLI strings:
 
 >>> parse_protocol("anneal:kind=fast,time_us=0.02")
 Anneal(kind='fast', time_us=0.02, schedule=None)
@@ -61,6 +62,7 @@ CAPABILITIES: tuple[str, ...] = (
     "anneal",
     "survival:coherent",
     "survival:dephased",
+    "survival:pure_dephasing",
     "ground_state",
 )
 
@@ -183,25 +185,33 @@ class Survival(Protocol):
 
     ``regime="coherent"``: unitary evolution exp(−iH t) (Lorentzian leakage, THEORY §2.6).
     ``regime="dephased"``: weak-coupling thermal bath at inverse temperature ``beta`` (softmax leakage,
-    THEORY §2.3); ``beta`` is required there and meaningless in the coherent regime.
+    THEORY §2.3); ``beta`` is required there and meaningless in the other regimes.
+    ``regime="pure_dephasing"``: the Lindblad equation with jump operators √κ σᶻ_i on every spin, so every
+    coherence between states that differ in one spin decays at γ = 2κ; once t ≫ 1/γ the pattern leaks into
+    channel k at the Lorentzian rate 2Γ²γ/(Δ_k² + γ²). ``kappa`` > 0 is required there and only there.
 
     >>> Survival((1, -1), gamma=0.1, time=3).capability
     'survival:coherent'
+    >>> Survival((1, -1), gamma=0.1, time=3, regime="pure_dephasing", kappa=0.5).capability
+    'survival:pure_dephasing'
     """
 
     name: ClassVar[str] = "survival"
     state: tuple[int, ...]
     gamma: float
     time: float
-    regime: Literal["coherent", "dephased"] = "coherent"
+    regime: Literal["coherent", "dephased", "pure_dephasing"] = "coherent"
     beta: float | None = None
+    kappa: float | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "state", _spin_state(self.state))
         object.__setattr__(self, "gamma", positive_number("Survival gamma", self.gamma, allow_zero=True))
         object.__setattr__(self, "time", positive_number("Survival time", self.time))
-        if self.regime not in ("coherent", "dephased"):
-            raise InvalidInputError(f"Survival regime must be 'coherent' or 'dephased', got {self.regime!r}")
+        if self.regime not in ("coherent", "dephased", "pure_dephasing"):
+            raise InvalidInputError(
+                f"Survival regime must be 'coherent', 'dephased' or 'pure_dephasing', got {self.regime!r}"
+            )
         if self.regime == "dephased":
             if self.beta is None:
                 raise InvalidInputError("Survival(regime='dephased') needs the bath inverse temperature beta")
@@ -210,6 +220,23 @@ class Survival(Protocol):
             raise InvalidInputError(
                 "beta is the bath temperature of the dephased regime; drop it or use regime='dephased'"
             )
+        if self.regime == "pure_dephasing":
+            if self.kappa is None:
+                raise InvalidInputError(
+                    "Survival(regime='pure_dephasing') needs the dephasing rate kappa (jump operators √κ σᶻ_i)"
+                )
+            object.__setattr__(self, "kappa", positive_number("Survival kappa", self.kappa))
+        elif self.kappa is not None:
+            raise InvalidInputError(
+                "kappa is the dephasing rate of the pure-dephasing regime; drop it or use regime='pure_dephasing'"
+            )
+
+    def to_dict(self) -> dict[str, Any]:
+        """As :meth:`Protocol.to_dict`; ``kappa`` is left out outside the pure-dephasing regime (where it is None)."""
+        out = super().to_dict()
+        if out["kappa"] is None:
+            del out["kappa"]
+        return out
 
     @property
     def capability(self) -> str:
@@ -304,6 +331,7 @@ def example_protocols(capability: str, n: int) -> list[Protocol]:
         "anneal": [Anneal("standard"), Anneal("fast")],
         "survival:coherent": [Survival(state, gamma=0.5, time=2.0)],
         "survival:dephased": [Survival(state, gamma=0.5, time=5.0, regime="dephased", beta=1.0)],
+        "survival:pure_dephasing": [Survival(state, gamma=0.5, time=2.0, regime="pure_dephasing", kappa=0.5)],
         "ground_state": [GroundState(gamma=0.0), GroundState(gamma=0.5)],
     }
     if capability not in examples:

@@ -43,7 +43,7 @@ from qflow_core.errors import InvalidInputError, PluginError, UnsupportedProtoco
 from qflow_core.parameters import Parameter, check_options
 from qflow_core.protocols import CAPABILITIES, FIDELITIES, Fidelity, Protocol, Survival, as_protocol
 from qflow_core.seeding import child_seeds, resolve_seed
-from qflow_core.validation import check_memory, positive_int
+from qflow_core.validation import check_read_count, positive_int
 
 __all__ = ["DEFAULT_TAGS", "Sampler", "attach_details", "check_plugin_output", "spin_sampleset", "validate_bqm"]
 
@@ -185,7 +185,7 @@ class Sampler(dimod.Sampler, abc.ABC):
         if fidelity is None:
             raise UnsupportedProtocolError(self.name, protocol, reason=self.unsupported_reason(protocol))
         num_reads = positive_int("num_reads", num_reads)
-        self._check_read_memory(bqm.num_variables, num_reads)
+        check_read_count(self.name, bqm.num_variables, num_reads, stores_every_read=self.stores_every_read)
         if isinstance(protocol, Survival) and len(protocol.state) != bqm.num_variables:
             raise InvalidInputError(
                 f"Survival state has {len(protocol.state)} spins but the BQM has {bqm.num_variables} variables; "
@@ -193,24 +193,6 @@ class Sampler(dimod.Sampler, abc.ABC):
             )
         spin_bqm = bqm if bqm.vartype is dimod.SPIN else bqm.change_vartype(dimod.SPIN, inplace=False)
         return CheckedRun(bqm, spin_bqm, protocol, fidelity, num_reads)
-
-    def _check_read_memory(self, num_variables: int, num_reads: int) -> None:
-        """Refuse, before any work, a read count whose counts overflow 64 bits or whose samples exceed memory.
-
-        A sampler that keeps one row per read (``stores_every_read``) needs about (n + 2) × 8 bytes per read
-        (the spins, the energy and the count); one that returns a distribution over states does not.
-        """
-        if num_reads >= 2**63:
-            raise InvalidInputError(
-                f"num_reads = {num_reads} does not fit the 64-bit read counts; ask for fewer than 2**63 reads"
-            )
-        if self.stores_every_read:
-            check_memory(
-                f"{num_reads} reads on {self.name!r}",
-                n=num_variables,
-                required_bytes=float(num_reads) * (num_variables + 2) * 8,
-                fix="ask for fewer reads (num_reads / --reads)",
-            )
 
     def _recorded(
         self, sampleset: dimod.SampleSet, checked: CheckedRun, *, seed: int, wall_s: float

@@ -21,6 +21,7 @@ from qflow_core.errors import InvalidInputError, ProblemTooLargeError, format_by
 __all__ = [
     "anneal_schedule_table",
     "check_memory",
+    "check_read_count",
     "finite_number",
     "memory_limit_bytes",
     "nonnegative_int",
@@ -125,4 +126,29 @@ def check_memory(what: str, *, n: int, required_bytes: float, fix: str | None = 
     if required_bytes > limit:
         raise ProblemTooLargeError(
             what, n=n, required_bytes=required_bytes, limit=f"this machine has {format_bytes(limit)}", fix=fix
+        )
+
+
+def check_read_count(sampler: str, num_variables: int, num_reads: int, *, stores_every_read: bool = True) -> None:
+    """Refuse, before any work, a read count whose counts overflow 64 bits or whose samples exceed memory.
+
+    A sampler that keeps one row per read (``stores_every_read``) needs about (n + 2) × 8 bytes per read (the
+    spins, the energy and the count); one that returns a distribution over states does not.
+
+    >>> check_read_count("sa", 4, 1000)
+    >>> check_read_count("exact", 4, 10**20, stores_every_read=False)
+    Traceback (most recent call last):
+    ...
+    qflow_core.errors.InvalidInputError: num_reads = 100000000000000000000 does not fit the 64-bit read counts; ...
+    """
+    if num_reads >= 2**63:
+        raise InvalidInputError(
+            f"num_reads = {num_reads} does not fit the 64-bit read counts; ask for fewer than 2**63 reads"
+        )
+    if stores_every_read:
+        check_memory(
+            f"{num_reads} reads on {sampler!r}",
+            n=num_variables,
+            required_bytes=float(num_reads) * (num_variables + 2) * 8,
+            fix="ask for fewer reads (num_reads / --reads)",
         )

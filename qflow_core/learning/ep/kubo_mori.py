@@ -12,11 +12,12 @@ from collections.abc import Sequence
 import numpy as np
 
 from qflow_core.capabilities import SpectralBackend, basis_states, find_capability
+from qflow_core.errors import InvalidInputError
 from qflow_core.learning.ep.gradient import EPGradient, _Moments
 from qflow_core.models.network import PauliObservable, TransverseIsingNetwork
 from qflow_core.sampler import Sampler
 
-__all__ = ["kubo_mori_gradient"]
+__all__ = ["COMMUTATOR_TOL", "kubo_mori_gradient"]
 
 
 def kubo_mori_gradient(
@@ -24,8 +25,14 @@ def kubo_mori_gradient(
     temperature: float,
     notes: list[str],
     sampler: Sampler | None = None,
+    *,
+    plain: bool = False,
 ) -> EPGradient:
     """Exact quantum thermal gradient, Eq. (38): dL/dθ = −(1/T)[⟨∂_θH; C⟩_KM − ⟨∂_θH⟩⟨C⟩], by full ED.
+
+    ``plain=True`` computes the plain covariance Re Tr(ρ ∂_θH C) − ⟨∂_θH⟩⟨C⟩ instead (pair weight (p_m + p_n)/2 in
+    place of the logarithmic mean), which equals the Kubo–Mori one when C commutes with H; every phase is checked
+    (‖[C, H]‖_F ≤ :data:`COMMUTATOR_TOL` relative) and an InvalidInputError names the first that fails.
 
     With V the eigenvectors, p the Gibbs weights and G_mn = conj(C_mn)·w(p_m, p_n) in the eigenbasis
     (w the logarithmic mean), ⟨A; C⟩_KM = Σ_st A_st Σ_m conj(V_sm) R_tm with R = V Gᵀ: one product covers every
@@ -44,7 +51,10 @@ def kubo_mori_gradient(
             cost.x[i] * vectors[flips[i]] for i in range(n) if cost.x[i]
         )
         c_eig = vectors.conj().T @ c_vectors
-        R = vectors @ (c_eig.conj() * _log_mean(p, energies / temperature)).T
+        if plain:
+            _check_commutes(c_eig, energies)
+        pair = 0.5 * (p[:, None] + p[None, :]) if plain else _log_mean(p, energies / temperature)
+        R = vectors @ (c_eig.conj() * pair).T
         per_state = np.real(np.sum(vectors.conj() * R, axis=1))
         population = np.sum(np.abs(vectors) ** 2 * p, axis=1)
         mean_c = float(np.real(np.trace(c_eig * p)))
@@ -62,8 +72,27 @@ def kubo_mori_gradient(
         moments.var_gamma.append(np.zeros(n))
         moments.losses.append(mean_c)
         moments.num_phases += 1
+    if plain:
+        notes.append(f"plain covariance, exact because the cost commutes with H (spectrum from {backend.name!r})")
+        return moments.result(estimator="plain-covariance", nudge=None, sampler=backend.name, notes=notes)
     notes.append(f"Kubo–Mori covariance from the full spectrum given by {backend.name!r} (no shot noise)")
     return moments.result(estimator="kubo-mori", nudge=None, sampler=backend.name, notes=notes)
+
+
+#: Relative tolerance of the commutator check ‖[C, H]‖_F ≤ tol · ‖C‖_F · max|E| behind the plain covariance.
+COMMUTATOR_TOL = 1e-9
+
+
+def _check_commutes(c_eig: np.ndarray, energies: np.ndarray) -> None:
+    """[C, H] in H's eigenbasis is C_mn (E_n − E_m); refuse the plain covariance unless its norm is negligible."""
+    norm = float(np.linalg.norm(c_eig * (energies[None, :] - energies[:, None])))
+    scale = max(float(np.linalg.norm(c_eig)) * float(np.max(np.abs(energies))), 1e-300)
+    if norm > COMMUTATOR_TOL * scale:
+        raise InvalidInputError(
+            f"quantum='plain' with a cost that has X terms is exact only when the cost commutes with H, but "
+            f"‖[C, H]‖_F = {norm:.3g} (relative {norm / scale:.2g} > {COMMUTATOR_TOL:g}); the plain covariance "
+            "would be biased — use quantum='auto' (Kubo–Mori on the exact sampler) or the nudged estimator"
+        )
 
 
 def _log_mean(p: np.ndarray, scaled_energies: np.ndarray) -> np.ndarray:

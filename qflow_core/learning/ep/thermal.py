@@ -37,7 +37,9 @@ class ThermalEP(_EPRule):
     ``quantum`` says what the covariance estimator does when Γ > 0, where the plain covariance of z-basis
     samples is biased (Eq. 38): ``"auto"`` computes the Kubo–Mori covariance on a SpectralBackend sampler and
     elsewhere warns and switches to the nudged estimator; ``"nudged"`` always switches; ``"plain"`` keeps the
-    biased plain covariance (with a :class:`QuantumThermalBiasWarning`) — useful only to show the bias.
+    biased plain covariance (with a :class:`QuantumThermalBiasWarning`) — useful only to show the bias. With a
+    cost that has X terms ``"plain"`` is accepted only when the cost commutes with every phase's H (e.g. C = H(θ₀)),
+    where plain covariance = Kubo–Mori is exact; the check is numerical, and any other such cost is refused.
 
     >>> ThermalEP(temperature=1.3)
     ThermalEP(temperature=1.3, estimator='covariance', nudge=0.001, quantum='auto')
@@ -97,6 +99,9 @@ class ThermalEP(_EPRule):
         costs = [c for _, c in phases]
         estimator = self.resolved_estimator(network, sampler)
         notes: list[str] = []
+        commuting = estimator == "plain-covariance" and not all(c.is_diagonal for c in costs)
+        if commuting:  # exact only when C commutes with H: checked on the spectrum, refused otherwise
+            return kubo_mori_gradient(phases, self.temperature, notes, sampler, plain=True)
         if estimator == "plain-covariance":
             warnings.warn(
                 f"ThermalEP: the plain covariance of z-basis samples is biased at Γ = {network.gamma.tolist()} > 0 "
