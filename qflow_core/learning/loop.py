@@ -178,6 +178,14 @@ def _resume(path: Path, run: EpochRun, rng: np.random.Generator) -> int:
             f"the checkpoint {path} was written with different settings ({', '.join(differ)}); "
             "use the same settings (rule, lr, seed, data) to resume, or another checkpoint path"
         )
-    run.restore(state)
-    rng.bit_generator.state = state["rng"]
-    return int(state["epochs_done"])
+    try:
+        run.restore(state)
+        rng.bit_generator.state = state["rng"]
+        return int(state["epochs_done"])
+    except InvalidInputError as exc:
+        raise InvalidInputError(f"the checkpoint {path} cannot be resumed: {exc}") from None
+    except (KeyError, TypeError, ValueError, IndexError) as exc:
+        raise InvalidInputError(
+            f"the checkpoint {path} is damaged ({type(exc).__name__}: {exc}); delete it or pass another checkpoint "
+            "path to start afresh"
+        ) from None

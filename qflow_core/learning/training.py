@@ -244,7 +244,7 @@ class _MemoryRun(EpochRun):
     def restore(self, state: dict[str, Any]) -> None:
         J = np.asarray(state["J"], dtype=float)
         if J.shape != (self.memory.n, self.memory.n):
-            raise InvalidInputError(f"the checkpoint holds {J.shape[0]} spins, the memory has {self.memory.n}")
+            raise InvalidInputError(f"it holds couplings of shape {J.shape}, the memory has {self.memory.n} spins")
         resumed = copy.copy(self.memory)
         resumed.J, resumed.h = J, np.asarray(state["h"], dtype=float)
         for name, value in state.get("extra", {}).items():
