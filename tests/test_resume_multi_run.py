@@ -72,6 +72,10 @@ def test_resume_with_other_settings_is_refused(tmp_path):
         RunJournal(out, {**json.loads(out.read_text())["config"], "seed": 4}, kind="ep", resume=True)
     with pytest.raises(InvalidInputError, match="not the output"):
         RunJournal(out, {}, kind="capacity", resume=True)
+    damaged = json.loads(out.read_text())
+    damaged["runs"][0] = {"sampler": "sa"}
+    out.write_text(json.dumps(damaged))
+    assert main([*EP, "--samplers", "sa", "--out", str(out), "--plot", str(plot), "--resume"]) == 2
     out.write_bytes(b"\xff\xfe garbage")
     with pytest.raises(InvalidInputError, match="cannot resume"):
         RunJournal(out, {}, kind="ep", resume=True)

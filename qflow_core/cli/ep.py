@@ -127,7 +127,10 @@ def run(args: argparse.Namespace) -> int:
         key = f"{index}:{name}"
         saved = journal.finished(key)
         if saved is not None:
-            results.append(EPTrainResult(**saved))
+            try:
+                results.append(EPTrainResult(**saved))
+            except TypeError as exc:
+                raise InvalidInputError(f"{args.out} holds a damaged run {key!r} ({exc}); remove the file") from None
             print(f"{name}: finished before, kept from {args.out}")
             continue
         sampler = get_sampler(name)
