@@ -28,8 +28,10 @@ A complete sampler in a few lines (classical Boltzmann sampling by exact enumera
 from __future__ import annotations
 
 import abc
+import copy
 import functools
 import importlib.metadata
+import math
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, NamedTuple
@@ -41,7 +43,7 @@ from qflow_core.errors import InvalidInputError, PluginError, UnsupportedProtoco
 from qflow_core.parameters import Parameter, check_options
 from qflow_core.protocols import CAPABILITIES, FIDELITIES, Fidelity, Protocol, Survival, as_protocol
 from qflow_core.seeding import child_seeds, resolve_seed
-from qflow_core.validation import positive_int
+from qflow_core.validation import check_read_count, positive_int
 
 __all__ = ["DEFAULT_TAGS", "Sampler", "attach_details", "check_plugin_output", "spin_sampleset", "validate_bqm"]
 
@@ -82,6 +84,9 @@ class Sampler(dimod.Sampler, abc.ABC):
       states only those that differ, e.g. ``tags = {"deterministic": True}``.
     * ``run_parameters`` — the backend options :meth:`run` accepts, as :class:`~qflow_core.parameters.Parameter`
       declarations; the base class refuses any other option and checks each value's range before ``_run``.
+    * ``stores_every_read`` — True (default) when the SampleSet holds one row per read, so the base class
+      refuses, before any work, a read count whose samples would not fit in memory; False for a sampler that
+      returns a distribution over states (e.g. exact probabilities with counts).
     """
 
     name: ClassVar[str]
@@ -90,6 +95,7 @@ class Sampler(dimod.Sampler, abc.ABC):
     default_protocol: ClassVar[Protocol | None] = None
     tags: ClassVar[Mapping[str, Any]] = {}
     run_parameters: ClassVar[tuple[Parameter, ...]] = ()
+    stores_every_read: ClassVar[bool] = True
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -179,6 +185,7 @@ class Sampler(dimod.Sampler, abc.ABC):
         if fidelity is None:
             raise UnsupportedProtocolError(self.name, protocol, reason=self.unsupported_reason(protocol))
         num_reads = positive_int("num_reads", num_reads)
+        check_read_count(self.name, bqm.num_variables, num_reads, stores_every_read=self.stores_every_read)
         if isinstance(protocol, Survival) and len(protocol.state) != bqm.num_variables:
             raise InvalidInputError(
                 f"Survival state has {len(protocol.state)} spins but the BQM has {bqm.num_variables} variables; "
@@ -246,6 +253,22 @@ class Sampler(dimod.Sampler, abc.ABC):
         if protocol is None:
             raise InvalidInputError(f"sampler {self.name!r} has no default protocol; pass protocol=...")
         return self.run(bqm, protocol, num_reads=num_reads, seed=seed, **kwargs)
+
+    def for_worker(self) -> Sampler:
+        """The instance one concurrent worker (a thread of a pool, a sweep job) should run.
+
+        ``self`` when the sampler is tagged ``thread_safe`` (the default: per-call state only, so one instance
+        serves every thread); otherwise an independent deep copy (what a process worker would get from a
+        pickle), so workers never share the state the sampler keeps between calls.
+
+        >>> from qflow_sa import SimulatedAnnealing
+        >>> sampler = SimulatedAnnealing()
+        >>> sampler.for_worker() is sampler
+        True
+        """
+        if {**DEFAULT_TAGS, **self.tags}["thread_safe"]:
+            return self
+        return copy.deepcopy(self)
 
     @classmethod
     def describe(cls) -> dict[str, Any]:
@@ -327,6 +350,13 @@ def validate_bqm(bqm: Any) -> dimod.BinaryQuadraticModel:
         values = np.asarray(values, dtype=float)
         if not np.all(np.isfinite(values)):
             raise InvalidInputError(f"the BQM has NaN or infinite {what}; every bias must be a finite number")
+    with np.errstate(over="ignore"):
+        bound = float(np.abs(linear).sum()) + float(np.abs(quadratic).sum()) + abs(float(offset))
+    if not math.isfinite(bound):
+        raise InvalidInputError(
+            "the BQM's biases are so large that an energy can overflow a float (the sum of their magnitudes "
+            "exceeds 1.8e308); rescale the model, e.g. divide every bias by the largest one"
+        )
     return bqm
 
 

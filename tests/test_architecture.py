@@ -2,7 +2,8 @@
 
 Layers, lowest first (a module may import only its own layer and the layers below):
 
-0. plain data and helpers — errors, validation, io, seeding, records, protocols, schedules, transforms, fitting, results
+0. plain data and helpers — errors, validation, io, journal, seeding, records, protocols, schedules, transforms,
+   fitting, results
 1. the contract — sampler, parameters, hookspecs, registry, capabilities, testing/
 2. models/ — memories
 3. learning/ — rules, equilibrium propagation, the training loop
@@ -25,7 +26,19 @@ CORE = ROOT / "qflow_core"
 PLUGINS = ROOT / "plugins"
 
 LAYERS = {
-    0: ["errors", "validation", "io", "seeding", "records", "protocols", "schedules", "transforms", "fitting", "results"],
+    0: [
+        "errors",
+        "validation",
+        "io",
+        "journal",
+        "seeding",
+        "records",
+        "protocols",
+        "schedules",
+        "transforms",
+        "fitting",
+        "results",
+    ],
     1: ["sampler", "parameters", "hookspecs", "registry", "capabilities", "testing"],
     2: ["models"],
     3: ["learning"],
@@ -162,3 +175,16 @@ def test_the_checker_sees_a_planted_upward_import(tmp_path):
     targets = {m for m, _ in imports(planted) if m in MODULES}
     assert "qflow_core.experiments.attention" in targets
     assert layer("qflow_core.experiments.attention") > layer("qflow_core.models.memory")
+
+
+MAX_MODULE_LINES = 400
+
+
+def test_no_module_is_too_large_to_hold_in_ones_head():
+    """Every module of the core and of the plugins stays under MAX_MODULE_LINES lines (split by job)."""
+    large = [
+        f"{name}: {lines} lines"
+        for name, path in MODULES.items()
+        if (lines := len(path.read_text().splitlines())) > MAX_MODULE_LINES
+    ]
+    assert not large, f"modules over {MAX_MODULE_LINES} lines:\n" + "\n".join(large)

@@ -118,6 +118,7 @@ class ExactSampler(Sampler, SpectralBackend, ImaginaryTimeBackend):
     }
     default_protocol: ClassVar[Protocol] = Boltzmann(beta=1.0)
     run_parameters: ClassVar[tuple[Parameter, ...]] = RUN_PARAMETERS
+    stores_every_read: ClassVar[bool] = False  # one row per distinct state, with its count
     tags: ClassVar[dict[str, Any]] = {"exact_reference": True, "max_variables": MAX_RETURNED_SPINS}
 
     def eigenstate(self, J: Any, h: Any, gamma: Any, *, level: int = 0, v0: np.ndarray | None = None) -> Eigenstate:

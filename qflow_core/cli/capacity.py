@@ -50,6 +50,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--seed", type=seed_argument, default=0, help="random seed (default 0)")
     add_quiet_argument(parser)
     add_output_arguments(parser)
+    parser.add_argument(
+        "--resume", action="store_true", help="keep the rows an interrupted run with the same settings left in --out"
+    )
     parser.set_defaults(func=run)
 
 
@@ -72,8 +75,10 @@ def run(args: argparse.Namespace) -> int:
             train_fields=args.train_fields,
             seed=args.seed,
             progress=show_progress(args),
+            checkpoint=out.json,
+            resume=args.resume,
         )
         print(result.table())
-        print(f"wrote {result.save(out.json)}")
+        print(f"wrote {out.json}")
         print(f"wrote {result.plot(out.figure)}")
     return 0

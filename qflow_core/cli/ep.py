@@ -1,7 +1,10 @@
 """``qflow ep``: train a small transverse-field Ising network by equilibrium propagation on one or more samplers.
 
 Writes every run as JSON and a learning-curve PNG with one line per sampler into a new run directory
-``results/ep-<UTC time>-<config hash>/`` (or exactly ``--out`` / ``--plot``).
+``results/ep-<UTC time>-<config hash>/`` (or exactly ``--out`` / ``--plot``). The JSON is rewritten atomically
+after every finished run and says ``"complete": false`` until the last one: a later sampler's error or Ctrl-C
+keeps the finished runs, and ``--resume --out FILE`` runs only the rest, ending with the file an uninterrupted
+run writes.
 """
 
 from __future__ import annotations
@@ -14,6 +17,11 @@ from qflow_core.cli.progress import add_quiet_argument, show_progress
 from qflow_core.errors import InvalidInputError
 
 TASKS = ("and", "or", "xor", "nand", "teacher")
+#: The options that change the numbers of a run.
+SETTINGS = (
+    "samplers", "task", "hidden", "gamma", "rule", "estimator", "nudge", "approx_nudge", "temperature", "epochs", "lr",
+    "reads", "fix_gamma", "no_exact_check", "seed",
+)  # fmt: skip
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -49,6 +57,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--seed", type=seed_argument, default=0, help="random seed (default 0)")
     add_quiet_argument(parser)
     add_output_arguments(parser)
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="keep the finished runs of an interrupted run with the same settings in --out and run the rest",
+    )
     parser.set_defaults(func=run)
 
 
@@ -97,19 +110,35 @@ def build_rule(args: argparse.Namespace, sampler):
     return ThermalEP(args.temperature, args.estimator or "covariance", nudge=nudge, num_reads=args.reads)
 
 
+def run_settings(args: argparse.Namespace) -> dict:
+    """Every option that changes the numbers (compared before ``--resume`` reuses a finished run)."""
+    return {k: getattr(args, k) for k in SETTINGS}
+
+
 def run(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from qflow_core.experiments.ep import ep_train, plot_learning_curves
-    from qflow_core.io import atomic_write_json
+    from qflow_core.experiments.ep import EPTrainResult, ep_train, plot_learning_curves
+    from qflow_core.journal import RunJournal
     from qflow_core.registry import get_sampler
 
     samplers = check_sampler_names(args.samplers)
     network = build_network(args.hidden, args.gamma, args.seed)
     task = build_task(args.task, network, args.seed)
     with run_output(args, "ep") as out:
+        journal = RunJournal(out.json, run_settings(args), kind="ep", resume=args.resume, fields={"task": task.name})
         results = []
-        for name in samplers:
+        for index, name in enumerate(samplers):
+            key = f"{index}:{name}"
+            saved = journal.finished(key)
+            if saved is not None:
+                try:
+                    results.append(EPTrainResult(**saved))
+                except TypeError as exc:
+                    message = f"{out.json} holds a damaged run {key!r} ({exc}); remove the file"
+                    raise InvalidInputError(message) from None
+                print(f"{name}: finished before, kept from {out.json}")
+                continue
             sampler = get_sampler(name)
             result = ep_train(
                 network,
@@ -123,6 +152,7 @@ def run(args: argparse.Namespace) -> int:
                 train_gamma=not args.fix_gamma,
                 progress=show_progress(args),
             )
+            journal.record(key, result.to_dict())
             results.append(result)
             exact = (
                 ""
@@ -133,6 +163,7 @@ def run(args: argparse.Namespace) -> int:
                 f"{name}: measured loss {result.loss[0]:.4g} → {result.final_loss:.4g}{exact}, "
                 f"{np.mean(result.step_time_s) * 1e3:.3g} ms per step"
             )
-        print(f"wrote {atomic_write_json(out.json, {'task': task.name, 'runs': [r.to_dict() for r in results]})}")
-        print(f"wrote {plot_learning_curves(results, out.figure)}")
+        plot_learning_curves(results, out.figure)
+        journal.finish()
+        print(f"wrote {out.json} and {out.figure}")
     return 0

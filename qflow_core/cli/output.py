@@ -45,7 +45,9 @@ from qflow_core.records import config_hash
 __all__ = ["RunOutput", "add_output_arguments", "cli_config", "keep_partial", "run_output", "update_latest"]
 
 #: Namespace entries that choose where or how verbosely a run writes, not what it computes.
-NOT_CONFIG = frozenset({"func", "debug", "out", "plot", "force", "results_dir", "quiet", "version", "version_string"})
+NOT_CONFIG = frozenset(
+    {"func", "debug", "out", "plot", "force", "resume", "results_dir", "quiet", "version", "version_string"}
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -109,10 +111,14 @@ def run_output(
     """Plan (and check) where a run writes; on success point ``latest`` at its run directory.
 
     ``config`` feeds the directory's hash (default: :func:`cli_config` of ``args``). ``stdout``: ``--out -`` means
-    standard output (``json`` is then ``None``). An interrupted or failed run keeps what it wrote (and ``latest``
+    standard output (``json`` is then ``None``). With ``args.resume`` (commands that checkpoint), ``--out`` is
+    required and may exist: the run continues it. An interrupted or failed run keeps what it wrote (and ``latest``
     points at it); an empty run directory is removed.
     """
-    force = getattr(args, "force", False)
+    resume = getattr(args, "resume", False)
+    if resume and args.out is None:
+        raise InvalidInputError(f"--resume needs --out: the file an interrupted qflow {experiment} run left")
+    force = getattr(args, "force", False) or resume  # a resumed run continues the file it finds
     plot = getattr(args, "plot", None)
     _refuse_existing(plot, "--plot", force)
     if args.out is not None:

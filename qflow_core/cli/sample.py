@@ -46,21 +46,49 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def load_bqm(path: Path):
-    """Read a BQM from dimod's serializable JSON or from ``{"J": ..., "h": ...}``."""
+    """Read a BQM from dimod's serializable JSON or from ``{"J": ..., "h": ...}``; anything else is refused.
+
+    >>> import tempfile
+    >>> bad = Path(tempfile.mkdtemp()) / "ragged.json"
+    >>> _ = bad.write_text('{"J": [[0, 1], [1]]}')
+    >>> load_bqm(bad)
+    Traceback (most recent call last):
+    ...
+    qflow_core.errors.InvalidInputError: ...ragged.json: J must be a square matrix of numbers ...
+    """
     import dimod
-    import numpy as np
 
     from qflow_core.models.memory import IsingMemory
 
     try:
-        data = json.loads(path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise InvalidInputError(f"{path} is not a text (UTF-8 JSON) file; give a BQM as JSON") from None
+    except json.JSONDecodeError as exc:
         raise InvalidInputError(f"{path} is not valid JSON: {exc}") from None
     if isinstance(data, dict) and data.get("type") == "BinaryQuadraticModel":
-        return dimod.BinaryQuadraticModel.from_serializable(data)
+        try:
+            return dimod.BinaryQuadraticModel.from_serializable(data)
+        except (KeyError, TypeError, ValueError, IndexError) as exc:
+            version = data.get("version", {})
+            raise InvalidInputError(
+                f"{path}: dimod cannot read this BQM serialization (version {version!r}; {type(exc).__name__}: "
+                f"{exc}); write it with dimod's bqm.to_serializable() or give {{'J': ..., 'h': ...}}"
+            ) from None
     if isinstance(data, dict) and "J" in data:
-        return IsingMemory(np.asarray(data["J"], dtype=float), data.get("h")).to_bqm()
+        J = _numbers(path, "J", data["J"], "a square matrix of numbers (a list of equal-length rows)")
+        h = None if data.get("h") is None else _numbers(path, "h", data["h"], "a list of numbers, one per spin")
+        return IsingMemory(J, h).to_bqm()
     raise InvalidInputError(f"{path}: expected dimod's serializable BQM JSON or an object with 'J' (and optional 'h')")
+
+
+def _numbers(path: Path, name: str, value: object, shape: str):
+    import numpy as np
+
+    try:
+        return np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise InvalidInputError(f"{path}: {name} must be {shape}, got {str(value)[:60]}") from None
 
 
 def run(args: argparse.Namespace) -> int:

@@ -109,6 +109,8 @@ def load_patterns(args: argparse.Namespace):
     """The ``--patterns`` array, or ``round(load * n)`` random ±1 patterns drawn from ``--seed``."""
     import numpy as np
 
+    from qflow_core.validation import check_memory
+
     if args.patterns is not None:
         try:
             patterns = np.load(args.patterns, allow_pickle=False)
@@ -118,6 +120,13 @@ def load_patterns(args: argparse.Namespace):
     if args.n < 2 or args.load <= 0:
         raise InvalidInputError(f"need --n ≥ 2 and --load > 0, got {args.n} and {args.load}")
     count = max(1, round(args.load * args.n))
+    n = args.n  # the patterns, then J and a step's copies of it
+    check_memory(
+        f"training on {count} random patterns",
+        n=n,
+        required_bytes=8.0 * (count * n + 4 * n * n),
+        fix="use a smaller --n",
+    )
     return np.random.default_rng(args.seed).choice([-1, 1], size=(count, args.n))
 
 
