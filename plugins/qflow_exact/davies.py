@@ -7,7 +7,7 @@ generator acts on the populations p_a of the eigenstates |a⟩ of H = E(σᶻ) �
     G(ω) = 2πηω / (1 − e^{−βω})   (G(0) = 2πη/β; KMS: G(−ω) = e^{−βω} G(ω)),
 
 so the Gibbs state is stationary (detailed balance). To first order in Γ the rate out of a data state into
-channel k is Eq. 11, W_k = 8πηΓ²/(Δ_k (e^{βΔ_k} − 1)). The evolution starts in the eigenstate with the largest
+channel k is W_k = 8πηΓ²/(Δ_k (e^{βΔ_k} − 1)). The evolution starts in the eigenstate with the largest
 overlap with the classical state |s⟩ and returns z-basis populations Σ_a p_a(t)|⟨x|a⟩|².
 
 Degenerate levels: populations-only (Pauli) dynamics in an eigenbasis chosen by ``numpy.linalg.eigh`` is

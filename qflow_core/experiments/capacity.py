@@ -6,7 +6,7 @@ trained with that rule for ``epochs`` steps of ``lr`` with ‖J‖_F held at the
 protocol; ``train_fields=True`` trains h too, under the joint norm). Reported per rule and load, averaged over
 trials: the fraction of patterns that are strict fixed points (all gaps Δ_k > 0), the mean minimum gap, and
 the recall overlap of zero-temperature dynamics from the uncorrupted pattern and from cues with a fraction
-``flip_fraction`` of flipped bits (Eq. 41). The Hebb rule fails near α ≈ 0.14 (α_c = 0.138 for N → ∞); the
+``flip_fraction`` of flipped bits. The Hebb rule fails near α ≈ 0.14 (α_c = 0.138 for N → ∞); the
 softmax-Hebbian rule keeps every pattern a fixed point far beyond.
 
 >>> result = capacity(["hebb", "softmax-hebbian"], n=40, loads=[0.3], trials=1, epochs=100, seed=0)

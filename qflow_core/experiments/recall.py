@@ -6,7 +6,7 @@ visited in a fresh random order every sweep and set to sgn(u_i) (kept when u_i =
 nothing (a fixed point) or ``max_sweeps``; or by a **sampler**: a ``Survival`` protocol started in the cue
 (thermal relaxation on ``sa``, reverse anneal on ``dwave``, unitary or dephased evolution on ``exact``), of
 whose reads the lowest-energy one (``read="lowest"``) or the bitwise majority (``read="majority"``, ties keep
-the cue's bit) is taken. The overlap m = (1/N) Σ_i ξ_i s_i (Eq. 41) is averaged over patterns and trials;
+the cue's bit) is taken. The overlap m = (1/N) Σ_i ξ_i s_i is averaged over patterns and trials;
 success means m ≥ 0.9, exact recall m = 1.
 
 >>> import numpy as np

@@ -6,7 +6,7 @@ one-hot penalty A give the QUBO
     E(x) = −Σ_m a_m x_m + A (Σ_m x_m − 1)²,
 
 whose energy on the one-hot state e_m is −a_m. A Boltzmann sampler at inverse temperature β therefore draws
-key m with probability softmax(β a)_m *conditional on the read being one-hot*, for every A (Eq. 25): the
+key m with probability softmax(β a)_m *conditional on the read being one-hot*, for every A: the
 forward pass of attention, run by physics. Non-one-hot reads are discarded and counted.
 
 :class:`OneHotAttention` is a :class:`~qflow_core.models.memory.Memory` on n = M spins. The model is written with
@@ -207,14 +207,14 @@ class OneHotAttention(Memory):
 
     # -- closed forms -----------------------------------------------------------------
     def qubo(self) -> tuple[np.ndarray, float]:
-        """(Q, offset) of Eq. 23: E(x) = Σ_{m≤m'} Q_mm' x_m x_m' + offset, Q upper triangular."""
+        """(Q, offset) of the one-hot QUBO: E(x) = Σ_{m≤m'} Q_mm' x_m x_m' + offset, Q upper triangular."""
         M, A = self.n, self.penalty
         Q = np.triu(np.full((M, M), 2.0 * A), k=1)
         Q[np.diag_indices(M)] = -(A + self.scores)
         return Q, A
 
     def ising(self) -> tuple[np.ndarray, np.ndarray, float]:
-        """(J, h, const) of Eq. 24 in qflow's convention E(s) = −½ sᵀJs − hᵀs + const."""
+        """(J, h, const) of the same model as an Ising model, in qflow's convention E(s) = −½ sᵀJs − hᵀs + const."""
         M, A, a = self.n, self.penalty, self.scores
         J = np.full((M, M), -A / 2)
         np.fill_diagonal(J, 0.0)
@@ -223,7 +223,7 @@ class OneHotAttention(Memory):
         return J, h, float(const)
 
     def softmax(self, beta: float) -> np.ndarray:
-        """softmax(β a): the exact P(key m | one-hot) of a Boltzmann sampler at β, for any penalty (Eq. 25)."""
+        """softmax(β a): the exact P(key m | one-hot) of a Boltzmann sampler at β, for any penalty."""
         z = beta * self.scores
         w = np.exp(z - z.max())
         return w / w.sum()

@@ -7,18 +7,18 @@ Both rules return an :class:`EPGradient` — dL/dθ for θ = (J_ij for i<j, h_i,
 :class:`~qflow_core.models.TransverseIsingNetwork` on a :class:`~qflow_core.models.SupervisedTask`, with
 the shot-noise standard error of every component.
 
-* :class:`QuantumEP` (THEORY §4, Eq. 31–33; §5.1, Eq. 35): the free phase and the nudged phases H ± bC are
+* :class:`QuantumEP`: the free phase and the nudged phases H ± bC are
   ``GroundState`` runs (or the ``level``-th eigenstate on the exact backend). dL/dJ_ij = −∂_b⟨Z_iZ_j⟩,
   dL/dh_i = −∂_b⟨Z_i⟩ from the z-basis samples (exact probabilities where the SampleSet has a ``probability``
   field), dL/dΓ_i = −∂_b⟨X_i⟩ where the backend measures X (the exact backend reports ⟨X_i⟩), else reported as
-  unavailable. Centered differences have bias O(b²), one-sided O(b) (Eq. 32).
-* :class:`ThermalEP` (THEORY §5.2–5.3): ``estimator="covariance"`` uses free-phase ``Boltzmann`` samples only,
-  dL/dθ = −(1/T) Cov(C, ∂E/∂θ) (Eq. 36); ``estimator="nudged"`` differentiates ⟨∂_θH⟩ in thermal nudged
-  phases (Eq. 37/39), exact also with a transverse field. With Γ > 0 the plain covariance of z-basis samples is
-  biased (Eq. 38): on a sampler that implements :class:`~qflow_core.capabilities.SpectralBackend` (e.g. exact)
+  unavailable. Centered differences have bias O(b²), one-sided O(b).
+* :class:`ThermalEP`: ``estimator="covariance"`` uses free-phase ``Boltzmann`` samples only,
+  dL/dθ = −(1/T) Cov(C, ∂E/∂θ); ``estimator="nudged"`` differentiates ⟨∂_θH⟩ in thermal nudged
+  phases, exact also with a transverse field. With Γ > 0 the plain covariance of z-basis samples is
+  biased: on a sampler that implements :class:`~qflow_core.capabilities.SpectralBackend` (e.g. exact)
   the rule computes the Kubo–Mori covariance instead, elsewhere it warns and switches to the nudged estimator.
 
-Shot noise (Eq. 34 note): for N reads per phase, SE(ĝ_c) = [Var_b(O) + Var_{−b}(O)]^{1/2} / (2b√N) with O the
+Shot noise: for N reads per phase, SE(ĝ_c) = [Var_b(O) + Var_{−b}(O)]^{1/2} / (2b√N) with O the
 measured ±1 operator (Var O = 1 − ⟨O⟩²). The SE is always the one an N-shot estimate has; when the backend
 gives exact probabilities (and ``use_probabilities=True``) the estimate itself has no shot noise and the SE
 says what N hardware shots would add — the knob for trading bias (small b) against variance (large b).

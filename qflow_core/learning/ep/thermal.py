@@ -24,18 +24,18 @@ __all__ = ["QuantumThermalBiasWarning", "ThermalEP"]
 
 
 class QuantumThermalBiasWarning(UserWarning):
-    """The plain covariance of z-basis samples is a biased thermal gradient when Γ > 0 (THEORY Eq. 38)."""
+    """The plain covariance of z-basis samples is a biased thermal gradient when Γ > 0."""
 
 
 class ThermalEP(_EPRule):
-    """Thermal equilibrium propagation at temperature T (Massar–Mognetti 2024; THEORY §5.2–5.3).
+    """Thermal equilibrium propagation at temperature T (Massar–Mognetti 2024).
 
     ``estimator="covariance"``: dL/dθ = −(1/T) Cov(C, ∂E/∂θ) from free-phase ``Boltzmann(1/T, Γ)`` samples only,
-    no clamping and no nudge (Eq. 36). ``estimator="nudged"``: centered difference of ⟨∂_θH⟩ in the thermal
-    phases of H ± bC (Eq. 37/39), exact with or without a transverse field.
+    no clamping and no nudge. ``estimator="nudged"``: centered difference of ⟨∂_θH⟩ in the thermal
+    phases of H ± bC, exact with or without a transverse field.
 
     ``quantum`` says what the covariance estimator does when Γ > 0, where the plain covariance of z-basis
-    samples is biased (Eq. 38): ``"auto"`` computes the Kubo–Mori covariance on a SpectralBackend sampler and
+    samples is biased: ``"auto"`` computes the Kubo–Mori covariance on a SpectralBackend sampler and
     elsewhere warns and switches to the nudged estimator; ``"nudged"`` always switches; ``"plain"`` keeps the
     biased plain covariance (with a :class:`QuantumThermalBiasWarning`) — useful only to show the bias. With a
     cost that has X terms ``"plain"`` is accepted only when the cost commutes with every phase's H (e.g. C = H(θ₀)),
@@ -105,14 +105,15 @@ class ThermalEP(_EPRule):
         if estimator == "plain-covariance":
             warnings.warn(
                 f"ThermalEP: the plain covariance of z-basis samples is biased at Γ = {network.gamma.tolist()} > 0 "
-                "(THEORY Eq. 38); use quantum='auto' for the Kubo–Mori or nudged estimator",
+                "(the gradient needs the Kubo–Mori covariance); use quantum='auto' for the Kubo–Mori or nudged "
+                "estimator",
                 QuantumThermalBiasWarning,
                 stacklevel=2,
             )
         elif estimator == "nudged" and self.estimator == "covariance":
             message = (
-                f"ThermalEP: Γ > 0 makes the plain covariance biased (THEORY Eq. 38) and {sampler.name!r} cannot "
-                "give the Kubo–Mori covariance; switched to the nudged estimator (Eq. 39)"
+                f"ThermalEP: Γ > 0 makes the plain covariance biased and {sampler.name!r} cannot "
+                "give the Kubo–Mori covariance; switched to the nudged estimator"
             )
             if self.quantum == "auto":
                 warnings.warn(message, QuantumThermalBiasWarning, stacklevel=2)

@@ -3,23 +3,23 @@
 One module per family — :mod:`.base` (the contract), :mod:`.gaps` (closed forms), :mod:`.hebbian`,
 :mod:`.lorentzian`, :mod:`.flow` (measured on a sampler), :mod:`.parsing` — re-exported here.
 
-Convention (THEORY §1): learning *minimizes* a loss L. An :class:`Update` is the **descent direction per unit
+Convention: learning *minimizes* a loss L. An :class:`Update` is the **descent direction per unit
 learning rate**, so training does θ ← θ + lr·Update = θ − lr·∇L. Each coupling J_ij (i < j) is **one
 parameter** that appears twice in the symmetric matrix: ``Update.dJ[i, j] = Update.dJ[j, i] = −∂L/∂J_ij``
 (not the half-size gradient that autodiff of −½ sᵀJs per matrix entry would give). ``dJ`` is symmetric with a
 zero diagonal, ``dh[i] = −∂L/∂h_i``; ``extra`` carries updates of further parameters (e.g. transverse fields)
 for rules that train them.
 
-Rules (all losses are means over the P patterns ξ^μ, gaps Δ_k(ξ) = 2ξ_k u_k(ξ), THEORY Eq. 2):
+Rules (all losses are means over the P patterns ξ^μ, gaps Δ_k(ξ) = 2ξ_k u_k(ξ)):
 
-* :class:`Hebbian` — the outer-product rule, δJ = (1/N) Σ_μ ξ^μ ξ^μᵀ (Eq. 40), descent of the pattern
+* :class:`Hebbian` — the outer-product rule, δJ = (1/N) Σ_μ ξ^μ ξ^μᵀ, descent of the pattern
   coupling energy L = −(1/N) Σ_μ Σ_{i<j} J_ij ξ_i ξ_j;
-* :class:`SoftmaxHebbian` — the leakage free energy F_β = log Σ_k e^{−βΔ_k} (Eq. 13–15), or the survival loss
-  softplus(F_β) with ``survival=True`` (Eq. 16);
-* :class:`LorentzianHebbian` — real-time coherent leakage Σ_k 2Γ²/(Δ_k² + 4Γ²) (Eq. 21) with the sign pitfall
+* :class:`SoftmaxHebbian` — the leakage free energy F_β = log Σ_k e^{−βΔ_k}, or the survival loss
+  softplus(F_β) with ``survival=True``;
+* :class:`LorentzianHebbian` — real-time coherent leakage Σ_k 2Γ²/(Δ_k² + 4Γ²) with the sign pitfall
   handled (see the class);
-* :class:`MinimumProbabilityFlow` — K = Σ_k e^{−Δ_k/2} (Eq. 18);
-* :class:`MeasuredFlowHebbian` — the hardware-native rule of §2.8: channel weights counted from a sampler's
+* :class:`MinimumProbabilityFlow` — K = Σ_k e^{−Δ_k/2};
+* :class:`MeasuredFlowHebbian` — the hardware-native rule: channel weights counted from a sampler's
   ``Survival`` runs started in each pattern.
 
 Closed-form rules share one vectorised kernel: with Q_μk = −∂ℓ_μ/∂Δ_k and A = Q∘ξ,

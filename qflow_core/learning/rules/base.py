@@ -189,7 +189,7 @@ class GapRule(LearningRule):
 
 
 def gap_update(patterns: np.ndarray, weights: np.ndarray, *, loss: float | None = None, **info: Any) -> Update:
-    """The update of L = (1/P) Σ_μ ℓ_μ(Δ(ξ^μ)) from Q_μk = −∂ℓ_μ/∂Δ_k (THEORY Eq. 3, 15).
+    """The update of L = (1/P) Σ_μ ℓ_μ(Δ(ξ^μ)) from Q_μk = −∂ℓ_μ/∂Δ_k.
 
     −∂L/∂J_ij = (2/P) Σ_μ (Q_μi + Q_μj) ξ_i ξ_j and −∂L/∂h_i = (2/P) Σ_μ Q_μi ξ_i: with A = Q∘ξ, one
     product M = Aᵀξ gives dJ = (2/P)(M + Mᵀ) with the diagonal zeroed.

@@ -29,7 +29,7 @@ __all__ = ["ChannelMeasurement", "MeasuredFlowHebbian", "classify_reads", "measu
 
 @dataclass(frozen=True)
 class ChannelMeasurement:
-    """Where the reads of one ``Survival`` run from ``pattern`` ended up (THEORY §2.8).
+    """Where the reads of one ``Survival`` run from ``pattern`` ended up.
 
     ``survival`` P̂(return), ``channels[k]`` P̂(single flip of spin k), ``multi_flip`` P̂(two or more flips);
     they sum to 1. ``exact`` says the probabilities came from a SampleSet ``probability`` field (else from
@@ -156,7 +156,7 @@ def classify_reads(sampleset: dimod.SampleSet, pattern: np.ndarray, labels: list
 
 
 class MeasuredFlowHebbian(LearningRule):
-    """The hardware-native rule (THEORY §2.8): Eq. (15) with channel weights *measured* on a sampler.
+    """The hardware-native rule: the softmax-weighted update with channel weights *measured* on a sampler.
 
     For each pattern ξ^μ the sampler runs ``protocol`` (a :class:`~qflow_core.protocols.Survival`, started in
     ξ^μ; the regime — coherent or dephased — is the protocol's) for ``num_reads`` reads. Returns give P̂_surv^μ,
@@ -166,8 +166,8 @@ class MeasuredFlowHebbian(LearningRule):
         δJ_ij = (2β/P) Σ_μ (1 − P̂_surv^μ)(p̂^μ_i + p̂^μ_j) ξ_i ξ_j,   δh_i = (2β/P) Σ_μ (1 − P̂_surv^μ) p̂^μ_i ξ_i.
 
     This is exactly −∇L when the device's channel ratios are Boltzmann at inverse temperature β in the star
-    model (Eq. 16) — the dephased picture; in any other regime it is the model-free stability-driven Hebbian
-    update of §2.8. ``beta`` defaults to the protocol's bath β (dephased) and to 1 (coherent). The same code runs
+    model — the dephased picture; in any other regime it is the model-free stability-driven Hebbian
+    update. ``beta`` defaults to the protocol's bath β (dephased) and to 1 (coherent). The same code runs
     on every sampler that supports the protocol (exact, sa, dwave, dwave-mock, qaoa, ...), as one
     ``sampler.run_many`` batch per step whose seed is drawn from ``rng`` (pass one for reproducible training);
     ``backend_options`` go to every run.

@@ -21,7 +21,7 @@ __all__ = ["Hebbian", "MinimumProbabilityFlow", "SoftmaxHebbian"]
 
 
 class Hebbian(LearningRule):
-    """The Hopfield outer-product rule δJ = (1/N) Σ_μ ξ^μ ξ^μᵀ, zero diagonal, δh = 0 (THEORY Eq. 40).
+    """The Hopfield outer-product rule δJ = (1/N) Σ_μ ξ^μ ξ^μᵀ, zero diagonal, δh = 0.
 
     It descends the linear loss L = −(1/N) Σ_μ Σ_{i<j} J_ij ξ^μ_i ξ^μ_j (the patterns' coupling energy; L does
     not depend on h), so one step of lr = 1 from J = 0 is the Hebb matrix, :meth:`store`. L is unbounded
@@ -64,12 +64,12 @@ class Hebbian(LearningRule):
 
 
 class SoftmaxHebbian(GapRule):
-    """Gradient of the leakage free energy F_β = log Σ_k e^{−βΔ_k} (THEORY Eq. 13–15).
+    """Gradient of the leakage free energy F_β = log Σ_k e^{−βΔ_k}.
 
     ``survival=False``: L = mean_μ F_β(ξ^μ), update (2β/P) Σ_μ (p_i + p_j) ξ_i ξ_j with p = softmax(−βΔ);
-    ``survival=True``: L = mean_μ softplus(F_β) = −mean log P_surv (Eq. 16), the same update with each pattern
+    ``survival=True``: L = mean_μ softplus(F_β) = −mean log P_surv, the same update with each pattern
     weighted by 1 − P_surv^μ, so stable patterns are updated less. β → 0 gives Hebb, β → ∞ the perceptron on the
-    weakest bit (Eq. 17). F → −∞ when (J, h) is scaled up with all gaps positive: train with a norm constraint.
+    weakest bit. F → −∞ when (J, h) is scaled up with all gaps positive: train with a norm constraint.
 
     >>> from qflow_core.models.memory import IsingMemory
     >>> rule = SoftmaxHebbian(beta=1.0)
@@ -98,7 +98,7 @@ class SoftmaxHebbian(GapRule):
 
 
 class MinimumProbabilityFlow(GapRule):
-    """Minimum probability flow with single-flip connectivity (Sohl-Dickstein et al. 2011; THEORY Eq. 18).
+    """Minimum probability flow with single-flip connectivity (Sohl-Dickstein et al. 2011).
 
     K = mean_μ Σ_k e^{−Δ_k(ξ^μ)/2} = mean_μ e^{F_{1/2}(ξ^μ)}: the dephased leakage at β = ½ without per-pattern
     normalisation. Neighbours that are themselves patterns are not excluded (the original MPF excludes them;

@@ -18,14 +18,14 @@ __all__ = ["LorentzianHebbian"]
 
 
 class LorentzianHebbian(GapRule):
-    """Real-time coherent leakage L = mean_μ Σ_k ℓ(Δ_k), ℓ = 2Γ²/(Δ² + 4Γ²) for Δ ≥ 0 (THEORY Eq. 20–21).
+    """Real-time coherent leakage L = mean_μ Σ_k ℓ(Δ_k), ℓ = 2Γ²/(Δ² + 4Γ²) for Δ ≥ 0.
 
     The update is 2(q_i + q_j) ξ_i ξ_j, 2 q_i ξ_i with the power-law weight q_k = 4Γ²Δ_k/(Δ_k² + 4Γ²)² ~ Δ^{−3}.
 
-    **Sign pitfall** (THEORY §2.6): the physical leakage is even in Δ, so for an unstable bit (Δ_k < 0)
+    **Sign pitfall**: the physical leakage is even in Δ, so for an unstable bit (Δ_k < 0)
     q_k < 0 and descent makes the bit *more* unstable. ``sign="reflect"`` (default, our documented choice)
     uses the monotone continuation ℓ(Δ) = 1 − 2Γ²/(Δ² + 4Γ²) for Δ < 0: it equals the physical loss whenever
-    all gaps are positive (THEORY's "apply (21) only to stable patterns"), is continuous and continuously
+    all gaps are positive (as the derivation requires), is continuous and continuously
     differentiable at Δ = 0 (value ½, slope 0), non-increasing everywhere, and its weight is |q_k| ≥ 0, so every
     bit is pushed towards stability. ``sign="physical"`` is Eq. (21) as derived (for checks, A11).
 
