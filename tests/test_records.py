@@ -25,10 +25,7 @@ def test_hash_is_independent_of_dict_order_and_numpy_types():
 
 
 def test_hash_is_the_same_in_a_fresh_process_with_another_hash_seed():
-    code = (
-        "import json, sys; from qflow_core.records import config_hash; "
-        "print(config_hash(json.loads(sys.argv[1])))"
-    )
+    code = "import json, sys; from qflow_core.records import config_hash; print(config_hash(json.loads(sys.argv[1])))"
     reordered = json.dumps(dict(reversed(list(CONFIG.items()))))
     outputs = {
         subprocess.run(
