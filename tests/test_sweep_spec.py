@@ -120,7 +120,7 @@ def test_bad_specs_are_refused_with_the_line_at_fault(tmp_path, edit, line, mess
 
 
 def test_a_missing_required_field_is_named():
-    with pytest.raises(InvalidInputError, match="needs the field.*protocol"):
+    with pytest.raises(InvalidInputError, match=r"needs the field.*protocol"):
         Sweep("attention", axes={"sampler": ["sa"]}).tasks()
 
 

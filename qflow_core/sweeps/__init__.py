@@ -7,7 +7,8 @@
 8
 """
 
-from qflow_core.sweeps.catalog import SweepExperiment, experiment_names, get_experiment, register_experiment
+from qflow_core.sweeps.catalog import experiment_names, get_experiment, register_experiment
+from qflow_core.sweeps.experiment import SweepExperiment
 from qflow_core.sweeps.spec import Sweep, Task, load_sweep
 
 __all__ = [

@@ -20,7 +20,7 @@ import numpy as np
 
 from qflow_core.errors import InvalidInputError
 from qflow_core.protocols import Protocol, as_protocol, from_dict
-from qflow_core.sweeps.catalog import SweepExperiment
+from qflow_core.sweeps.experiment import SweepExperiment
 
 __all__ = ["BUILTIN_EXPERIMENTS", "attention_scalars", "build_protocol", "run_attention"]
 

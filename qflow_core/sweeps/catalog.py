@@ -21,45 +21,13 @@ from __future__ import annotations
 import importlib.metadata as metadata
 import threading
 import warnings
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any
 
 from qflow_core.errors import InvalidInputError
+from qflow_core.sweeps.experiment import SweepExperiment
 
 __all__ = ["ENTRY_POINT_GROUP", "SweepExperiment", "experiment_names", "get_experiment", "register_experiment"]
 
 ENTRY_POINT_GROUP = "qflow.experiments"
-
-
-@dataclass(frozen=True)
-class SweepExperiment:
-    """One experiment runnable as sweep tasks.
-
-    ``run(args, seed)`` returns an object with ``to_dict()`` (an :class:`~qflow_core.results.ExperimentResult`);
-    ``fields`` are the argument names it accepts, ``required`` those it needs; ``scalars(result)`` returns the
-    flat ``{name: number or text}`` stored as columns. ``run`` and ``scalars`` must be module-level functions
-    (they travel to worker processes by reference).
-    """
-
-    name: str
-    run: Callable[[Mapping[str, Any], int], Any]
-    fields: frozenset[str]
-    scalars: Callable[[Any], dict[str, Any]]
-    required: frozenset[str] = frozenset()
-    summary: str = ""
-
-    def check_fields(self, names: Any, *, complete: bool = False) -> None:
-        """InvalidInputError naming the first unknown argument; with ``complete``, also the missing required ones."""
-        for name in names:
-            base = name.split(".", 1)[0]
-            if base not in self.fields:
-                raise InvalidInputError(
-                    f"experiment {self.name!r} has no field {name!r}; its fields are: {', '.join(sorted(self.fields))}"
-                )
-        missing = sorted(self.required - {n.split(".", 1)[0] for n in names})
-        if complete and missing:
-            raise InvalidInputError(f"experiment {self.name!r} needs the field(s) {', '.join(missing)}")
 
 
 _lock = threading.Lock()

@@ -46,7 +46,8 @@ import numpy as np
 from qflow_core.errors import InvalidInputError, QflowError
 from qflow_core.records import canonical_json, config_hash
 from qflow_core.seeding import child_seed, resolve_seed
-from qflow_core.sweeps.catalog import SweepExperiment, get_experiment
+from qflow_core.sweeps.catalog import get_experiment
+from qflow_core.sweeps.experiment import SweepExperiment
 
 __all__ = ["Sweep", "Task", "load_sweep"]
 
@@ -196,7 +197,9 @@ class Sweep:
                 continue
             group = self.zip[group_of[name]] if name in group_of else [name]
             done.update(group)
-            dimensions.append([list(zip(group, point, strict=True)) for point in zip(*(values[g] for g in group))])
+            dimensions.append(
+                [list(zip(group, point, strict=True)) for point in zip(*(values[g] for g in group), strict=True)]
+            )
         return dimensions
 
     def _check_samplers(self, tasks: list[Task], locate: _Locator) -> None:
