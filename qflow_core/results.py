@@ -26,7 +26,7 @@ from typing import Any
 from qflow_core.io import atomic_output, atomic_write_json, to_jsonable
 from qflow_core.records import result_record
 
-__all__ = ["ExperimentResult", "new_figure", "save_figure"]
+__all__ = ["ExperimentResult", "load", "new_figure", "save_figure"]
 
 
 class ExperimentResult:
@@ -71,3 +71,10 @@ def save_figure(fig, path: str | os.PathLike) -> Path:
     finally:
         plt.close(fig)
     return path
+
+
+def load(store: str | os.PathLike, *, sweep: str | None = None) -> Any:
+    """A sweep's results store as a pandas DataFrame, one row per task (see :func:`qflow_core.store.load`)."""
+    from qflow_core.store import load as load_store
+
+    return load_store(store, sweep=sweep)
