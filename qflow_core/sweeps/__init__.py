@@ -9,14 +9,17 @@
 
 from qflow_core.sweeps.catalog import experiment_names, get_experiment, register_experiment
 from qflow_core.sweeps.experiment import SweepExperiment
+from qflow_core.sweeps.runner import SweepReport, run_sweep
 from qflow_core.sweeps.spec import Sweep, Task, load_sweep
 
 __all__ = [
     "Sweep",
     "SweepExperiment",
+    "SweepReport",
     "Task",
     "experiment_names",
     "get_experiment",
     "load_sweep",
     "register_experiment",
+    "run_sweep",
 ]
