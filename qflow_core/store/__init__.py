@@ -7,6 +7,17 @@ True
 
 from qflow_core.store.db import ResultStore, compress, decompress
 from qflow_core.store.schema import FORMAT
+from qflow_core.store.summary import format_summary, summarize
 from qflow_core.store.table import export, load, load_rows
 
-__all__ = ["FORMAT", "ResultStore", "compress", "decompress", "export", "load", "load_rows"]
+__all__ = [
+    "FORMAT",
+    "ResultStore",
+    "compress",
+    "decompress",
+    "export",
+    "format_summary",
+    "load",
+    "load_rows",
+    "summarize",
+]
