@@ -23,6 +23,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.metadata as metadata
 import json
@@ -216,6 +217,7 @@ def _utc(posix: float) -> str:
     return datetime.fromtimestamp(posix, tz=UTC).isoformat()
 
 
+@functools.cache
 def _version(distribution: str) -> str | None:
     try:
         return metadata.version(distribution)

@@ -169,7 +169,7 @@ def _consume(
         in_flight[future] = batch
         completed.add(future)
 
-    bar = tqdm(total=len(todo), file=sys.stderr, disable=not progress, unit="task", dynamic_ncols=True)
+    bar = tqdm(total=len(todo), file=sys.stderr, disable=not progress, unit="task", dynamic_ncols=True, mininterval=0.5)
     try:
         for _ in range(min(len(pending), 2 * workers + 2)):
             submit()
