@@ -75,6 +75,18 @@ def cluster(workers: int, environment: dict[str, str] | None = None):
     return local, client
 
 
+def warm(client, task) -> None:
+    """Run one real task on every worker (imports, numba compilation, pyqubo) before timing."""
+    client.run(run_task, get_experiment(task.experiment), task)
+
+
+def parallelism(store: Path, elapsed: float) -> tuple[float, float]:
+    """Σ task wall / sweep wall (tasks running at once) and Σ task CPU / sweep wall (cores actually given)."""
+    with ResultStore.open(store) as opened:
+        rows = list(opened.rows())
+    return sum(r["wall_s"] for r in rows) / elapsed, sum(r["cpu_s"] for r in rows) / elapsed
+
+
 def timed_sweep(sweep: Sweep, client, store: Path, **kwargs) -> float:
     start = time.perf_counter()
     report = run_sweep(sweep, store=store, client=client, progress=False, **kwargs)
@@ -110,22 +122,30 @@ def main() -> None:
     tasks = SA_SWEEP.tasks()
     experiment = get_experiment("attention")
     run_task(experiment, tasks[0])  # compile and import outside the timing
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     serial = {t.config_hash: run_task(experiment, t)["scalars"] for t in tasks}
-    loop_s = time.perf_counter() - start
-    print(f"64 SA attention tasks, serial loop in this process: {loop_s:.2f} s ({loop_s / 64 * 1e3:.0f} ms/task)")
+    loop_s, loop_cpu = time.perf_counter() - start, time.process_time() - cpu
+    print(
+        f"64 SA attention tasks, serial loop in this process: {loop_s:.2f} s ({loop_s / 64 * 1e3:.0f} ms/task; "
+        f"CPU cores obtained {loop_cpu / loop_s:.2f}; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)"
+    )
 
     times = {}
     for workers in (1, 2):
         local, client = cluster(workers)
         try:
             store = workdir / f"sa{workers}.sqlite"
+            warm(client, tasks[0])
             times[workers] = timed_sweep(SA_SWEEP, client, store)
+            at_once, cores = parallelism(store, times[workers])
             assert scalars(store) == serial, "sweep results differ from the serial loop"
         finally:
             client.close()
             local.close()
-        print(f"- run_sweep on {workers} worker(s): {times[workers]:.2f} s (stored scalars identical to the loop)")
+        print(
+            f"- run_sweep on {workers} worker(s): {times[workers]:.2f} s (stored scalars identical to the loop); "
+            f"tasks running at once {at_once:.2f}, CPU cores obtained {cores:.2f}"
+        )
     print(f"- 2 workers vs 1: {times[1] / times[2]:.2f}x;  1 worker vs the loop: {times[1] / loop_s:.2f}x the time")
 
     local, client = cluster(1)

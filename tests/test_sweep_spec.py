@@ -138,3 +138,10 @@ def test_registered_experiments_are_sweepable():
     assert "echo-test" in experiment_names()
     tasks = Sweep("echo-test", axes={"x": [1, 2]}).tasks()
     assert [t.args for t in tasks] == [{"x": 1}, {"x": 2}]
+
+
+def test_leakage_protocols_are_checked_from_the_pattern_before_running():
+    fixed = {"protocol": "survival:gamma=0.1,time=1,regime=dephased,beta=2", "h": [0.5, 1.0]}
+    assert len(Sweep("leakage", fixed=fixed, axes={"sampler": ["sa", "exact"]}).tasks()) == 2
+    with pytest.raises(InvalidInputError, match=r"\[axes\] sampler.*does not support"):
+        Sweep("leakage", fixed=fixed, axes={"sampler": ["sa", "qaoa"]}).tasks()

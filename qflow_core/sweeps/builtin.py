@@ -22,7 +22,7 @@ from qflow_core.errors import InvalidInputError
 from qflow_core.protocols import Protocol, as_protocol, from_dict
 from qflow_core.sweeps.experiment import SweepExperiment
 
-__all__ = ["BUILTIN_EXPERIMENTS", "attention_scalars", "build_protocol", "run_attention"]
+__all__ = ["BUILTIN_EXPERIMENTS", "attention_scalars", "build_protocol", "leakage_protocol", "run_attention"]
 
 
 def build_protocol(args: Mapping[str, Any]) -> Protocol:
@@ -36,6 +36,22 @@ def build_protocol(args: Mapping[str, Any]) -> Protocol:
     fields = as_protocol(args["protocol"]).to_dict()
     fields.update({key.split(".", 1)[1]: value for key, value in args.items() if key.startswith("protocol.")})
     return from_dict(fields)
+
+
+def leakage_protocol(args: Mapping[str, Any]) -> Protocol:
+    """The Survival protocol of a leakage task, started from its ``pattern`` (default all +1).
+
+    >>> str(leakage_protocol({"protocol": "survival:gamma=0.1,time=1,regime=dephased,beta=2", "h": [1, 2]}))
+    'survival:state=++,gamma=0.1,time=1.0,regime=dephased,beta=2.0'
+    """
+    pattern = [int(s) for s in np.sign(np.asarray(args.get("pattern", [1] * len(args.get("h", [])))))]
+    value = args.get("protocol")
+    if isinstance(value, str) and "state=" not in value:
+        state = "".join("+" if s > 0 else "-" for s in pattern)
+        value = f"{value}{',' if ':' in value else ':'}state={state}"
+    elif isinstance(value, Mapping) and "state" not in value:
+        value = {**value, "state": pattern}
+    return build_protocol({**args, "protocol": value})
 
 
 def _number(value: Any) -> float | None:
@@ -96,7 +112,7 @@ def run_leakage(args: Mapping[str, Any], seed: int) -> Any:
         IsingMemory(J, h=h),
         pattern,
         args["sampler"],
-        build_protocol(args),
+        leakage_protocol(args),
         num_reads=int(args.get("num_reads", 10000)),
         seed=seed,
         alpha=float(args.get("alpha", 0.05)),
@@ -233,6 +249,7 @@ BUILTIN_EXPERIMENTS = (
         attention_scalars,
         required=frozenset({"sampler", "protocol"}),
         summary="attention map on a seeded random one-hot instance: softmax vs Lorentzian verdict",
+        protocol=build_protocol,
     ),
     SweepExperiment(
         "leakage",
@@ -241,6 +258,7 @@ BUILTIN_EXPERIMENTS = (
         leakage_scalars,
         required=frozenset({"sampler", "protocol", "h"}),
         summary="leakage channels of one pattern: softmax vs Lorentzian",
+        protocol=leakage_protocol,
     ),
     SweepExperiment(
         "capacity",

@@ -25,8 +25,9 @@ class SweepExperiment:
 
     ``run(args, seed)`` returns an object with ``to_dict()`` (an :class:`~qflow_core.results.ExperimentResult`);
     ``fields`` are the argument names it accepts, ``required`` those it needs; ``scalars(result)`` returns the
-    flat ``{name: number or text}`` stored as columns. ``run`` and ``scalars`` must be module-level functions
-    (they travel to worker processes by reference).
+    flat ``{name: number or text}`` stored as columns; ``protocol(args)``, when given, builds the protocol a
+    task runs, so a sampler that does not support it is refused before the sweep starts. The functions must be
+    module-level (they travel to worker processes by reference).
     """
 
     name: str
@@ -35,6 +36,7 @@ class SweepExperiment:
     scalars: Callable[[Any], dict[str, Any]]
     required: frozenset[str] = frozenset()
     summary: str = ""
+    protocol: Callable[[Mapping[str, Any]], Any] | None = None
 
     def check_fields(self, names: Any, *, complete: bool = False) -> None:
         """InvalidInputError naming the first unknown argument; with ``complete``, also the missing required ones."""

@@ -156,7 +156,7 @@ class Sweep:
                 seed = child_seed(base_seed, self.experiment, key, replicate)
                 config = {"experiment": self.experiment, "args": args, "seed": seed}
                 tasks.append(Task(len(tasks), self.experiment, args, seed, replicate, config, config_hash(config)))
-        self._check_samplers(tasks, locate)
+        self._check_samplers(experiment, tasks, locate)
         return tasks
 
     def _locator(self) -> _Locator:
@@ -202,10 +202,9 @@ class Sweep:
             )
         return dimensions
 
-    def _check_samplers(self, tasks: list[Task], locate: _Locator) -> None:
+    def _check_samplers(self, experiment: SweepExperiment, tasks: list[Task], locate: _Locator) -> None:
         """Every (sampler, protocol) pair is checked once: the sampler exists and supports the protocol."""
         from qflow_core.registry import check_support, get_sampler
-        from qflow_core.sweeps.builtin import build_protocol
 
         seen: set[str] = set()
         for task in tasks:
@@ -219,11 +218,11 @@ class Sweep:
             sampler_table = "axes" if "sampler" in self.axes else "fixed"
             with locate.at(sampler_table, "sampler"):
                 sampler = get_sampler(task.args["sampler"])
-            if not protocol_keys:
+            if not protocol_keys or experiment.protocol is None:
                 continue
             where = next((k for k in protocol_keys if k in self.axes), "protocol")
             with locate.at("axes" if where in self.axes else "fixed", where):
-                protocol = build_protocol(task.args)
+                protocol = experiment.protocol(task.args)
             with locate.at(sampler_table, "sampler"):
                 check_support(sampler, protocol)
 
