@@ -50,15 +50,19 @@ def nothing(args, seed):
 
 
 def eigh_work(args, seed):
+    """Diagonalise 300×300 matrices with BLAS allowed ``threads`` threads (the task runner pins it to 1)."""
+    from threadpoolctl import threadpool_limits
+
     rng = np.random.default_rng(seed)
-    for _ in range(6):
-        a = rng.standard_normal((300, 300))
-        np.linalg.eigh(a + a.T)
+    with threadpool_limits(limits=int(args["threads"])):
+        for _ in range(6):
+            a = rng.standard_normal((300, 300))
+            np.linalg.eigh(a + a.T)
     return Nothing()
 
 
 NOOP = SweepExperiment("bench-noop", nothing, frozenset({"i"}), lambda r: {})
-EIGH = SweepExperiment("bench-eigh", eigh_work, frozenset({"i"}), lambda r: {})
+EIGH = SweepExperiment("bench-eigh", eigh_work, frozenset({"i", "threads"}), lambda r: {})
 for experiment in (NOOP, EIGH):
     register_experiment(experiment)
 
@@ -159,12 +163,16 @@ def main() -> None:
     small, large = rss_of_client(64, workdir), rss_of_client(1024, workdir)
     print(f"client peak RSS: {small:.0f} MiB for 64 tasks, {large:.0f} MiB for 1024 tasks ({large - small:+.0f} MiB)")
 
-    eigh = Sweep("bench-eigh", axes={"i": list(range(16))}, name="eigh")
     unpinned = {name: str(os.cpu_count()) for name in WORKER_ENVIRONMENT}
     results = {}
-    for label, environment in (("pinned to 1 thread", WORKER_ENVIRONMENT), ("all cores each", unpinned)):
+    for label, threads, environment in (
+        ("pinned to 1 thread", 1, WORKER_ENVIRONMENT),
+        ("all cores each", os.cpu_count(), unpinned),
+    ):
+        eigh = Sweep("bench-eigh", fixed={"threads": threads}, axes={"i": list(range(16))}, name="eigh")
         local, client = cluster(2, environment)
         try:
+            warm(client, eigh.tasks()[0])
             results[label] = timed_sweep(eigh, client, workdir / f"eigh-{len(results)}.sqlite", batch_size=1)
         finally:
             client.close()
