@@ -88,6 +88,7 @@ def test_saved_results_carry_a_record(tmp_path):
     assert data["counts"] == result.counts.tolist()
 
 
+@pytest.mark.slow
 def test_the_cli_records_its_command_line(tmp_path):
     out = tmp_path / "a.json"
     args = ["attention", "--sampler", "enum", "--reads", "200", "--seed", "1", "--out", str(out)]
