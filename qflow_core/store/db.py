@@ -20,6 +20,7 @@ refused instead of interleaving with the first.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -117,17 +118,15 @@ class ResultStore:
         with self._transaction():
             self._db.execute(sql, [values[name] for name in names])
 
-    def _transaction(self) -> Any:
-        db = self._db
-
-        class _Transaction:
-            def __enter__(self) -> None:
-                db.execute("BEGIN IMMEDIATE")
-
-            def __exit__(self, kind: Any, *rest: Any) -> None:
-                db.execute("COMMIT" if kind is None else "ROLLBACK")
-
-        return _Transaction()
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
+        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
 
     # -- reading ------------------------------------------------------------------------------------------
     def status_of(self, hashes: Iterable[str]) -> dict[str, str]:

@@ -33,10 +33,12 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import re
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -276,20 +278,14 @@ class _Locator:
         place = f"{self.path}:{line}" if line else str(self.path)
         return InvalidInputError(f"{place} ({where}): {message}")
 
-    class _At:
-        def __init__(self, locator: _Locator, table: str | None, key: str) -> None:
-            self.locator, self.table, self.key = locator, table, key
-
-        def __enter__(self) -> None:
-            return None
-
-        def __exit__(self, kind: Any, exc: BaseException | None, tb: Any) -> bool:
-            if isinstance(exc, QflowError) and not getattr(exc, "_located", False):
-                located = self.locator.error(self.table, self.key, str(exc))
-                located._located = True  # type: ignore[attr-defined]
-                raise located from None
-            return False
-
-    def at(self, table: str | None, key: str) -> _Locator._At:
+    @contextlib.contextmanager
+    def at(self, table: str | None, key: str) -> Iterator[None]:
         """A context in which any qflow error is re-raised as InvalidInputError naming ``[table] key``."""
-        return _Locator._At(self, table, key)
+        try:
+            yield
+        except QflowError as exc:
+            if getattr(exc, "located", False):
+                raise
+            located = self.error(table, key, str(exc))
+            located.located = True  # type: ignore[attr-defined]
+            raise located from None
