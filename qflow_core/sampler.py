@@ -166,6 +166,13 @@ class Sampler(dimod.Sampler, abc.ABC):
             for protocol, child in zip(protocols, seeds, strict=True)
         ]
 
+    def submit(self, bqm: dimod.BinaryQuadraticModel, protocol: Protocol | str, **kwargs: Any) -> Any:
+        """:meth:`run` without waiting: a ``concurrent.futures.Future`` of the SampleSet (thread pool, or a Dask
+        cluster with ``client=``); see :func:`qflow_core.futures.submit`."""
+        from qflow_core.futures import submit
+
+        return submit(self, bqm, protocol, **kwargs)
+
     @classmethod
     def checked_options(cls, options: Mapping[str, Any]) -> dict[str, Any]:
         """``options`` checked against ``run_parameters`` (unknown name or bad value → InvalidInputError).

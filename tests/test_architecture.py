@@ -2,12 +2,12 @@
 
 Layers, lowest first (a module may import only its own layer and the layers below):
 
-0. plain data and helpers — errors, validation, io, journal, seeding, records, protocols, schedules, transforms,
-   fitting, results
-1. the contract — sampler, parameters, hookspecs, registry, capabilities, testing/
+0. plain data and helpers — errors, validation, io, journal, seeding, records, store/, protocols, schedules,
+   transforms, fitting, results
+1. the contract — sampler, parameters, hookspecs, registry, capabilities, testing/, futures
 2. models/ — memories
 3. learning/ — rules, equilibrium propagation, the training loop
-4. experiments/
+4. experiments/, sweeps/
 5. cli/ and the package face ``qflow_core/__init__.py``
 
 Imports are read with :mod:`ast` from the source (function-level imports included), so a lazy import inside a
@@ -33,16 +33,17 @@ LAYERS = {
         "journal",
         "seeding",
         "records",
+        "store",
         "protocols",
         "schedules",
         "transforms",
         "fitting",
         "results",
     ],
-    1: ["sampler", "parameters", "hookspecs", "registry", "capabilities", "testing"],
+    1: ["sampler", "parameters", "hookspecs", "registry", "capabilities", "testing", "futures"],
     2: ["models"],
     3: ["learning"],
-    4: ["experiments"],
+    4: ["experiments", "sweeps"],
     5: ["cli", ""],
 }
 LAYER_OF = {name: layer for layer, names in LAYERS.items() for name in names}

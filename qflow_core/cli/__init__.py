@@ -42,6 +42,8 @@ SUBCOMMANDS = (
     "qflow_core.cli.train",
     "qflow_core.cli.capacity",
     "qflow_core.cli.emergent",
+    "qflow_core.cli.sweep",
+    "qflow_core.cli.results",
 )
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
