@@ -132,6 +132,11 @@ class _Moments:
 
 
 def phase_seeds(seed: int | None, count: int) -> list[int]:
+    """One seed per measured phase, derived from ``seed`` (drawn when None) by the one seed scheme.
+
+    >>> phase_seeds(7, 3) == phase_seeds(7, 3) and len(set(phase_seeds(7, 3))) == 3
+    True
+    """
     base = resolve_seed(seed)
     return child_seeds(base, count)
 
