@@ -34,6 +34,7 @@ from typing import Any
 
 from qflow_core.errors import InvalidInputError
 from qflow_core.io import atomic_write_json, to_jsonable
+from qflow_core.records import result_record
 
 __all__ = ["RunJournal"]
 
@@ -117,5 +118,6 @@ class RunJournal:
                 "config": self.config,
                 "keys": list(self._runs),
                 self.runs_key: list(self._runs.values()),
+                "record": result_record({}, kind=self.kind, config=self.config),
             },
         )

@@ -174,16 +174,17 @@ def run_record(
     }
 
 
-def result_record(data: Mapping[str, Any], *, kind: str) -> dict[str, Any]:
+def result_record(data: Mapping[str, Any], *, kind: str, config: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The record :meth:`ExperimentResult.save` writes when the run left none: the environment, the
     configuration fields found in the result (``sampler``, ``protocol``, ``num_reads``, ``seed``…) and their
-    hash, and the time of saving.
+    hash, and the time of saving. ``config`` (e.g. every option of a CLI command) replaces the fields found.
 
     >>> rec = result_record({"sampler": "sa", "seed": 4, "counts": [1, 2]}, kind="AttentionResult")
     >>> rec["config"], rec["seed"]
     ({'experiment': 'AttentionResult', 'sampler': 'sa', 'seed': 4}, 4)
     """
-    config = {"experiment": kind, **{key: data[key] for key in CONFIG_FIELDS if key in data}}
+    found = {key: data[key] for key in CONFIG_FIELDS if key in data} if config is None else dict(config)
+    config = {"experiment": kind, **found}
     try:
         digest = config_hash(config)
     except InvalidInputError:

@@ -20,7 +20,7 @@ import json
 from pathlib import Path
 
 from qflow_core.cli.common import check_sampler_names, protocol_argument, seed_argument
-from qflow_core.cli.output import add_output_arguments, run_output
+from qflow_core.cli.output import add_output_arguments, cli_config, run_output
 from qflow_core.errors import InvalidInputError
 
 
@@ -93,12 +93,14 @@ def _numbers(path: Path, name: str, value: object, shape: str):
 
 def run(args: argparse.Namespace) -> int:
     from qflow_core.io import atomic_write_text, to_jsonable
+    from qflow_core.records import result_record
     from qflow_core.registry import get_sampler
 
     check_sampler_names([args.sampler])
     bqm = load_bqm(args.bqm)
     with run_output(args, "sample", figure=False, stdout=True) as out:
         sampleset = get_sampler(args.sampler).run(bqm, args.protocol, num_reads=args.reads, seed=args.seed)
+        sampleset.info["record"] = result_record({}, kind="sample", config=cli_config(args))
         text = json.dumps(to_jsonable(sampleset.to_serializable()), indent=1)
         if out.json is None:
             print(text)

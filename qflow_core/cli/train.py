@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 
 from qflow_core.cli.common import check_sampler_names, norm_argument, protocol_from_text, seed_argument
-from qflow_core.cli.output import add_output_arguments, run_output
+from qflow_core.cli.output import add_output_arguments, cli_config, run_output
 from qflow_core.cli.progress import add_quiet_argument, show_progress
 from qflow_core.errors import InvalidInputError
 
@@ -138,6 +138,7 @@ def run(args: argparse.Namespace) -> int:
     from qflow_core.io import atomic_write_json
     from qflow_core.learning.rules import Hebbian
     from qflow_core.learning.training import train
+    from qflow_core.records import result_record
 
     rule = build_rule(args)
     patterns = load_patterns(args)
@@ -175,7 +176,12 @@ def run(args: argparse.Namespace) -> int:
             f"min gap (worst pattern): {gaps[0].min():+.3f} -> {gaps[-1].min():+.3f} | "
             f"recall m = {recalled.mean_overlap:.3f} from {RECALL_FLIPS:.0%} flips"
         )
-        data = {"history": history.to_dict(), "patterns": patterns, "recall": recalled.to_dict()}
+        data = {
+            "history": history.to_dict(),
+            "patterns": patterns,
+            "recall": recalled.to_dict(),
+            "record": result_record({}, kind="train", config=cli_config(args)),
+        }
         print(f"wrote {atomic_write_json(out.json, data)}")
         print(f"wrote {history.plot(out.figure)}")
     return 0
