@@ -95,3 +95,28 @@ def test_the_cli_records_its_command_line(tmp_path):
     subprocess.run([sys.executable, "-m", "qflow_core.cli", *args], check=True, capture_output=True)
     record = json.loads(out.read_text())["record"]
     assert record["command_line"][1:] == args
+
+
+RECORDED_COMMANDS = {
+    "sample": ["sample", "--sampler", "sa", "--protocol", "boltzmann:beta=1", "--reads", "20", "--seed", "1"],
+    "train": ["train", "--rule", "hebb", "--n", "8", "--load", "0.25", "--epochs", "2", "--seed", "1"],
+    "capacity": ["capacity", "--rules", "hebb", "--n", "10", "--loads", "0.2", "--trials", "1", "--epochs", "2"],
+    "ep": ["ep", "--samplers", "exact", "--epochs", "1", "--hidden", "0", "--no-exact-check", "--seed", "1"],
+    "attention": ["attention", "--sampler", "exact", "--protocol", "boltzmann:beta=2", "--reads", "100"],
+}
+
+
+@pytest.mark.parametrize("command", list(RECORDED_COMMANDS))
+def test_every_json_the_cli_writes_carries_a_record(command, tmp_path, monkeypatch):
+    from qflow_core.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    argv = list(RECORDED_COMMANDS[command])
+    if command == "sample":
+        (tmp_path / "model.json").write_text(json.dumps({"J": [[0, 1], [1, 0]]}))
+        argv += ["--bqm", "model.json"]
+    quiet = ["--quiet"] if command in ("train", "capacity", "ep") else []  # the commands with a progress bar
+    assert main([*argv, *quiet, "--out", "out.json"]) == 0
+    data = json.loads((tmp_path / "out.json").read_text())
+    record = data["info"]["record"] if command == "sample" else data["record"]
+    assert record["qflow"] and record["versions"]["numpy"] and len(record["config_hash"]) == 16
