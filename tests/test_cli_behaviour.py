@@ -266,3 +266,16 @@ def test_version_and_help_import_no_heavy_library(argv):
     code += f"print([m for m in {heavy!r} if m in sys.modules])"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_a_second_run_writing_the_same_out_at_once_is_refused(tmp_path, capsys):
+    """Two concurrent runs to one --out: the second is refused while the first holds the file's writer lock."""
+    from qflow_core.io import writer_lock
+
+    target = tmp_path / "run.json"
+    argv = ["attention", "--sampler", "exact", "--protocol", "boltzmann:beta=2", "--reads", "50", "--out", str(target)]
+    with writer_lock(target, fix="test"):  # the first run, still writing
+        assert main(argv) == 2
+    assert "another run is writing to" in capsys.readouterr().err and not target.exists()
+    assert main(argv) == 0 and target.exists()  # once it is done, the next run proceeds
+    assert not (tmp_path / "run.json.lock").exists()

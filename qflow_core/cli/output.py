@@ -128,7 +128,13 @@ def run_output(
         _refuse_existing(json_path, "--out", force)
         figure_path = (Path(plot) if plot else json_path.with_suffix(".png") if json_path else None) if figure else None
         _refuse_existing(figure_path, "--plot", force)
-        yield RunOutput(json_path, figure_path, None)
+        from qflow_core.io import writer_lock  # numpy: not at start-up
+
+        with contextlib.ExitStack() as locks:  # a second run writing the same file at once is refused
+            for path, flag in ((json_path, "--out"), (figure_path, "--plot")):
+                if path is not None:
+                    locks.enter_context(writer_lock(path, fix=f"wait for it to finish or choose another {flag}"))
+            yield RunOutput(json_path, figure_path, None)
         return
     results = Path(args.results_dir)
     created = not results.exists()

@@ -31,13 +31,8 @@ from pathlib import Path
 from typing import Any
 
 from qflow_core.errors import InvalidInputError
-from qflow_core.io import to_jsonable
+from qflow_core.io import acquire_writer_lock, to_jsonable
 from qflow_core.store.schema import COLUMNS, CREATE, FORMAT, SQLITE_HEADER, STATUSES
-
-try:  # advisory locks; absent on Windows, where the lock is not taken
-    import fcntl
-except ImportError:  # pragma: no cover - not on the platforms the suite runs on
-    fcntl = None  # type: ignore[assignment]
 
 __all__ = ["ResultStore", "compress", "decompress"]
 
@@ -71,7 +66,7 @@ class ResultStore:
         if not write and not path.exists():
             raise InvalidInputError(f"no results store at {path}; run a sweep first (qflow sweep run SPEC)")
         _check_header(path)
-        lock = _acquire_lock(path) if write else None
+        lock = acquire_writer_lock(path, fix="wait for it to finish or pass another --store") if write else None
         try:
             if write:
                 path.parent.mkdir(parents=True, exist_ok=True)
@@ -225,22 +220,6 @@ def _prepare(db: sqlite3.Connection, path: Path, *, write: bool) -> None:
     except InvalidInputError:
         db.close()
         raise
-
-
-def _acquire_lock(path: Path) -> Any:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle = open(path.with_name(path.name + ".lock"), "a+")
-    if fcntl is None:  # pragma: no cover
-        return handle
-    try:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.close()
-        raise InvalidInputError(
-            f"another run is writing to {path} (its lock {path.name}.lock is held); wait for it to finish "
-            "or pass another --store"
-        ) from None
-    return handle
 
 
 def _now() -> str:
