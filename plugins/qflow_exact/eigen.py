@@ -16,15 +16,16 @@ from typing import Any
 import numpy as np
 
 from qflow_core.errors import InvalidInputError
-from qflow_exact.hamiltonian import MAX_SPINS, TFIMOperator, check_size, diagonal_energies, hamiltonian, spin_gammas
+from qflow_exact.hamiltonian import MAX_SPINS, TFIMOperator, check_size, diagonal_energies, spin_gammas
 from qflow_exact.lanczos import arpack_eigenpairs, lean_ground_state, lowest_orthogonal, warm_ground_state
+from qflow_exact.memory import check_memory, ground_state_bytes
 
-__all__ = ["DENSE_MAX_SPINS", "LEAN_MIN_SPINS", "WARM_MAX_SPINS", "EigenResult", "ground_state"]
+__all__ = ["DENSE_MAX_SPINS", "LEAN_MIN_SPINS", "WARM_MAX_SPINS", "EigenResult", "eigenpair", "ground_state"]
 
 #: Up to this n, eigenproblems are solved densely (``numpy.linalg.eigh``), above it by Lanczos.
 DENSE_MAX_SPINS = 6
-#: From this n on, cold ground states use the lean Lanczos (below it ARPACK is as fast and needs fewer H·v).
-LEAN_MIN_SPINS = 14
+#: From this n on, cold ground states use the lean Lanczos (measured faster than dense eigh from n = 7 on).
+LEAN_MIN_SPINS = 7
 #: Up to this n, warm starts of the ground state use Lanczos with a stored, fully reorthogonalised basis.
 WARM_MAX_SPINS = 16
 
@@ -112,9 +113,25 @@ def ground_state(
     >>> res.gap, np.round(z_probabilities(res.state), 3).tolist()
     (0.0, [0.0, 0.5, 0.5, 0.0])
     """
-    d = diagonal_energies(J, h, offset)
+    return eigenpair(diagonal_energies(J, h, offset), gamma, level=level, v0=v0, tol=tol)
+
+
+def eigenpair(
+    diagonal: np.ndarray, gamma: Any, *, level: int = 0, v0: np.ndarray | None = None, tol: float = 0.0
+) -> EigenResult:
+    """:func:`ground_state` from the diagonal E(s) of H (e.g. :func:`diagonal_energies`, computed once by a caller
+    that also needs it) and the transverse fields ``gamma`` (scalar or (n,)).
+
+    >>> res = eigenpair(diagonal_energies([[0.0, 1.0], [1.0, 0.0]], [0.5, 0.0]), 0.3)
+    >>> round(res.energy, 6), round(res.gap, 6)
+    (-1.577794, 0.969053)
+    """
+    d = np.ascontiguousarray(diagonal, dtype=float)
     n = int(np.log2(d.size))
-    check_size(n, MAX_SPINS, "Lanczos", 2.0**n * 8 * 24)
+    if d.ndim != 1 or 1 << n != d.size:
+        raise InvalidInputError(f"the diagonal must be a vector of length 2^n, got shape {d.shape}")
+    check_size(n, MAX_SPINS, "Lanczos", ground_state_bytes(n, 0))
+    check_memory("the Lanczos ground state", n, ground_state_bytes(n, 0))
     g = spin_gammas(gamma, n)
     if isinstance(level, bool) or not isinstance(level, (int, np.integer)) or not 0 <= level < d.size:
         raise InvalidInputError(f"level must be an integer in [0, {d.size}), got {level!r}")
@@ -123,25 +140,27 @@ def ground_state(
     if not np.any(g):
         return _diagonal_eigenpair(d, level, k)
     if n <= DENSE_MAX_SPINS or k >= d.size - 1:
-        w, U = np.linalg.eigh(hamiltonian(J, h, g, offset=offset).toarray())
+        w, U = np.linalg.eigh(_dense_hamiltonian(d, g))
         return EigenResult(w[level], _real_normalised(U[:, level]), level, 0, energies=w[:k])
     if v0 is None:
-        lean = lean_ground_state(d, g, tol) if level == 0 and n >= LEAN_MIN_SPINS else None
+        lean = lean_ground_state(d, g, tol, gap=False) if level == 0 and n >= LEAN_MIN_SPINS else None
         if lean is not None:
             energies, state, matvecs = lean
-            return EigenResult(energies[0], state, 0, matvecs, energies=energies)
-        w, U, matvecs = arpack_eigenpairs(d, g, k, None, tol)
-        return EigenResult(w[level], U[:, level], level, matvecs, energies=w)
-    v0 = np.asarray(v0)
-    if v0.shape != d.shape:
-        raise InvalidInputError(f"v0 must have shape {d.shape}, got {v0.shape}")
-    tried = TFIMOperator(d, g)  # counts the products of a warm Lanczos attempt that falls back to ARPACK
-    warm = warm_ground_state(tried, _real_normalised(v0), tol) if level == 0 and n <= WARM_MAX_SPINS else None
-    if warm is not None:
-        w, state, matvecs = warm
+            w = energies
+        else:
+            w, U, matvecs = arpack_eigenpairs(d, g, k, None, tol)
+            return EigenResult(w[level], U[:, level], level, matvecs, energies=w)
     else:
-        w, U, matvecs = arpack_eigenpairs(d, g, level + 1, _real_normalised(v0), tol)
-        state, matvecs = U[:, level], matvecs + tried.num_matvecs
+        v0 = np.asarray(v0)
+        if v0.shape != d.shape:
+            raise InvalidInputError(f"v0 must have shape {d.shape}, got {v0.shape}")
+        tried = TFIMOperator(d, g)  # counts the products of a warm Lanczos attempt that falls back to ARPACK
+        warm = warm_ground_state(tried, _real_normalised(v0), tol) if level == 0 and n <= WARM_MAX_SPINS else None
+        if warm is not None:
+            w, state, matvecs = warm
+        else:
+            w, U, matvecs = arpack_eigenpairs(d, g, level + 1, _real_normalised(v0), tol)
+            state, matvecs = U[:, level], matvecs + tried.num_matvecs
 
     def complete() -> tuple[np.ndarray, int]:
         if level == 0:
@@ -152,6 +171,16 @@ def ground_state(
         return w_all, extra
 
     return EigenResult(w[level], state, level, matvecs, complete=complete, known=w)
+
+
+def _dense_hamiltonian(d: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """H as a dense (2^n, 2^n) array (small n only)."""
+    n = g.size
+    H = np.diag(d)
+    k = np.arange(d.size)
+    for i in range(n):
+        H[k, k ^ (1 << (n - 1 - i))] -= g[i]
+    return H
 
 
 def _real_normalised(v: np.ndarray) -> np.ndarray:

@@ -71,14 +71,27 @@ def spin_gammas(gamma: Any, n: int) -> np.ndarray:
 def basis_states(n: int) -> np.ndarray:
     """All 2^n spin configurations as an int8 array (2^n, n); row k is basis index k.
 
+    Written in place from two small tables (the high and the low half of the bits, unpacked with
+    ``np.unpackbits``), so the only large array is the result itself (2^n·n bytes).
+
     >>> basis_states(2).tolist()
     [[1, 1], [1, -1], [-1, 1], [-1, -1]]
     """
     check_size(n, MAX_SPINS, "listing all basis states", 2.0**n * n)
-    k = np.arange(1 << n, dtype=np.int64)
-    shifts = np.arange(n - 1, -1, -1, dtype=np.int64)
-    bits = (k[:, None] >> shifts) & 1
-    return (1 - 2 * bits).astype(np.int8)
+    low = n // 2
+    high = n - low
+    out = np.empty((1 << n, n), dtype=np.int8)
+    blocks = out.reshape(1 << high, 1 << low, n)
+    blocks[:, :, :high] = _spin_table(high)[:, None, :]
+    blocks[:, :, high:] = _spin_table(low)[None, :, :]
+    return out
+
+
+def _spin_table(m: int) -> np.ndarray:
+    """All 2^m rows of m spins (m ≤ 16), most significant bit first, as int8 ±1."""
+    words = np.arange(1 << m, dtype=">u4").view(np.uint8).reshape(-1, 4)
+    bits = np.unpackbits(words, axis=1)[:, 32 - m :]
+    return (1 - 2 * bits.view(np.int8)).astype(np.int8)
 
 
 def basis_index(state: Any) -> int:

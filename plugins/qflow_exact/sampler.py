@@ -11,10 +11,10 @@ Backend options (``sampler.run(bqm, protocol, **options)``):
   −A(s)/2 Σ w_i σˣ_i.
 * ``level`` (int, GroundState) — return eigenstate number ``level`` instead of the ground state;
   ``v0`` (GroundState) — Lanczos warm start.
-* ``gap`` (bool, GroundState) — also compute the gap E_{level+1} − E_level. Default: True for a cold start
-  (the lowest level + 2 eigenvalues come out of one Lanczos run anyway), **False with** ``v0``: a warm start
-  computes only levels 0…level, and the gap would cost a second, cold-sized Lanczos run — more than the warm
-  start saves. Info then has ``gap_computed=False``, ``gap=None`` and ``energies`` = the levels computed.
+* ``gap`` (bool, GroundState) — also compute the gap E_{level+1} − E_level. Default False: the ground state
+  of a large problem comes from a Lanczos run that finds only E0, and the gap costs a second run of about the
+  same size (a cold ARPACK run for ``level`` > 0 gets it for free and reports it). Without it info has
+  ``gap_computed=False``, ``gap=None`` and ``energies`` = the levels computed.
 * ``average`` (bool, coherent Survival) — time-averaged populations over [0, time] instead of time ``time``.
 * ``eta`` (float, dephased Survival) — Ohmic bath coupling (default :data:`~qflow_exact.davies.DEFAULT_ETA`).
 * ``tol`` (float, Anneal) — target for the estimated error ‖ψ − ψ_exact‖ of the final state (default
@@ -47,7 +47,7 @@ from qflow_core.sampler import Sampler, attach_details, spin_sampleset
 from qflow_core.schedules import AnnealSchedule, default_schedule
 from qflow_exact import davies
 from qflow_exact.anneal import DEFAULT_TOL, anneal
-from qflow_exact.eigen import ground_state
+from qflow_exact.eigen import DENSE_MAX_SPINS, LEAN_MIN_SPINS, WARM_MAX_SPINS, eigenpair, ground_state
 from qflow_exact.hamiltonian import TFIMOperator, basis_index, basis_states, diagonal_energies, spin_gammas
 from qflow_exact.krylov import evolve
 from qflow_exact.observables import x_expectations
@@ -62,7 +62,7 @@ _BYTES_PER_ROW = 8 * 4  # energy, probability, num_occurrences, + samples (n byt
 #: The backend options (see the module docstring); the base class refuses any other and checks ranges.
 RUN_PARAMETERS = (
     *SPECTRAL_RUN_PARAMETERS,
-    Parameter("gap", bool, None, "GroundState: also compute the gap (default: True for a cold start)"),
+    Parameter("gap", bool, False, "GroundState: also compute the gap E_{level+1} - E_level"),
     Parameter("average", bool, False, "coherent Survival: time-averaged populations over [0, time]"),
     Parameter(
         "eta",
@@ -133,8 +133,8 @@ class ExactSampler(Sampler, SpectralBackend):
         gammas = _gammas(options.get("gamma_per_spin"), protocol, n)
         details: dict[str, Any] = {}
         state: np.ndarray | None = None
+        energies = diagonal_energies(J, h, memory.offset)  # the SampleSet's energies, computed once
         if isinstance(protocol, Boltzmann) and protocol.gamma == 0:
-            energies = diagonal_energies(J, h, memory.offset)
             logw = -protocol.beta * (energies - energies.min())
             probability = np.exp(logw)
             details["method"] = "enumeration"
@@ -143,12 +143,12 @@ class ExactSampler(Sampler, SpectralBackend):
             details["method"] = "full diagonalization (z diagonal of exp(-beta H)/Z)"
         elif isinstance(protocol, GroundState):
             level, v0 = options.get("level", 0), options.get("v0")
-            res = ground_state(J, h, gammas, level=level, v0=v0, offset=memory.offset)
-            if v0 is None if options.get("gap") is None else bool(options["gap"]):
+            res = eigenpair(energies, gammas, level=level, v0=v0)
+            if options.get("gap"):
                 res.energies  # noqa: B018 - completes a deferred gap (its products go into num_matvecs)
             state = res.state
             details.update(
-                method="lanczos (ARPACK eigsh, matrix-free)" + (", warm start" if v0 is not None else ""),
+                method=_ground_state_method(n, level, v0),
                 energy=res.energy,
                 gap=res.gap if res.has_gap else None,
                 gap_computed=res.has_gap,
@@ -157,7 +157,7 @@ class ExactSampler(Sampler, SpectralBackend):
                 x_expectation=x_expectations(state).tolist(),
                 num_matvecs=res.num_matvecs,
             )
-            probability = np.abs(state) ** 2
+            probability = np.square(state)
         elif isinstance(protocol, Survival):
             probability, state = self._survival(J, h, gammas, protocol, options, details)
         elif isinstance(protocol, Anneal):
@@ -165,8 +165,8 @@ class ExactSampler(Sampler, SpectralBackend):
             weights = None if options.get("gamma_per_spin") is None else gammas
             tol = float(options.get("tol", DEFAULT_TOL))
             steps = options.get("steps")
-            energies = diagonal_energies(J, h)
-            res = anneal(energies, schedule, protocol.time_us, steps=steps, driver_weights=weights, tol=tol)
+            problem = energies if memory.offset == 0 else energies - memory.offset  # the offset is a global phase
+            res = anneal(problem, schedule, protocol.time_us, steps=steps, driver_weights=weights, tol=tol)
             state = res.state
             probability = np.abs(state) ** 2
             details.update(
@@ -184,7 +184,9 @@ class ExactSampler(Sampler, SpectralBackend):
             raise AssertionError(protocol)
         probability = probability / probability.sum()
         counts = np.random.default_rng(seed).multinomial(num_reads, probability)
-        sampleset = spin_sampleset(bqm, basis_states(n), probability=probability, num_occurrences=counts)
+        sampleset = spin_sampleset(
+            bqm, basis_states(n), energy=energies, probability=probability, num_occurrences=counts
+        )
         if options.get("return_state") and state is not None:
             details["state"] = state
         return attach_details(sampleset, **details)
@@ -246,3 +248,14 @@ def _quantum_boltzmann(J, h, gammas, beta, n) -> np.ndarray:
             limit=f"Boltzmann with gamma > 0 stops at n = {GIBBS_MAX_SPINS}",
         )
     return gibbs(J, h, gammas, beta).z_populations()
+
+
+def _ground_state_method(n: int, level: int, v0: Any) -> str:
+    """The solver :func:`~qflow_exact.eigen.eigenpair` picks for this size and start (see its docstring)."""
+    if n <= DENSE_MAX_SPINS:
+        return "dense eigh"
+    if v0 is not None:
+        return "lanczos, warm start" + ("" if level == 0 and n <= WARM_MAX_SPINS else " (ARPACK eigsh)")
+    if level == 0 and n >= LEAN_MIN_SPINS:
+        return "lanczos (three-term, matrix-free)"
+    return "lanczos (ARPACK eigsh, matrix-free)"
