@@ -124,7 +124,7 @@ def eigenpair(
 
     >>> res = eigenpair(diagonal_energies([[0.0, 1.0], [1.0, 0.0]], [0.5, 0.0]), 0.3)
     >>> round(res.energy, 6), round(res.gap, 6)
-    (-1.577794, 0.969053)
+    (-1.577794, 0.969052)
     """
     d = np.ascontiguousarray(diagonal, dtype=float)
     n = int(np.log2(d.size))
