@@ -32,7 +32,9 @@ WARM_MAX_SPINS = 16
 
 class EigenResult:
     """An eigenpair of H: ``energy`` E_level, normalised real ``state``, ``gap`` E_{level+1} − E_level,
-    ``energies`` (the lowest level + 2 eigenvalues, ascending), ``num_matvecs`` (H·v products spent).
+    ``energies`` (the lowest level + 2 eigenvalues, ascending), ``num_matvecs`` (H·v products spent),
+    ``method`` (the solver that found it: ``"diagonal"``, ``"dense eigh"``, ``"lanczos"``, ``"arpack"``,
+    ``"warm lanczos"`` or ``"warm arpack"``).
 
     After a warm start (``v0``) only the requested eigenpair is computed; ``gap`` and ``energies`` are then
     computed on first access by a second Lanczos run (for level 0: the lowest eigenvalue on the orthogonal
@@ -43,8 +45,17 @@ class EigenResult:
     """
 
     def __init__(
-        self, energy: float, state: np.ndarray, level: int, num_matvecs: int, energies=None, complete=None, known=None
+        self,
+        energy: float,
+        state: np.ndarray,
+        level: int,
+        num_matvecs: int,
+        energies=None,
+        complete=None,
+        known=None,
+        method: str = "",
     ):
+        self.method = method
         self.energy = float(energy)
         self.state = state
         self.level = level
@@ -138,18 +149,18 @@ def eigenpair(
     level = int(level)
     k = min(level + 2, d.size)
     if not np.any(g):
-        return _diagonal_eigenpair(d, level, k)
+        return _diagonal_eigenpair(d, level, k)  # method "diagonal"
     if n <= DENSE_MAX_SPINS or k >= d.size - 1:
         w, U = np.linalg.eigh(_dense_hamiltonian(d, g))
-        return EigenResult(w[level], _real_normalised(U[:, level]), level, 0, energies=w[:k])
+        return EigenResult(w[level], _real_normalised(U[:, level]), level, 0, energies=w[:k], method="dense eigh")
     if v0 is None:
         lean = lean_ground_state(d, g, tol, gap=False) if level == 0 and n >= LEAN_MIN_SPINS else None
         if lean is not None:
-            energies, state, matvecs = lean
-            w = energies
+            w, state, matvecs = lean
+            method = "lanczos"
         else:
             w, U, matvecs = arpack_eigenpairs(d, g, k, None, tol)
-            return EigenResult(w[level], U[:, level], level, matvecs, energies=w)
+            return EigenResult(w[level], U[:, level], level, matvecs, energies=w, method="arpack")
     else:
         v0 = np.asarray(v0)
         if v0.shape != d.shape:
@@ -158,9 +169,10 @@ def eigenpair(
         warm = warm_ground_state(tried, _real_normalised(v0), tol) if level == 0 and n <= WARM_MAX_SPINS else None
         if warm is not None:
             w, state, matvecs = warm
+            method = "warm lanczos"
         else:
             w, U, matvecs = arpack_eigenpairs(d, g, level + 1, _real_normalised(v0), tol)
-            state, matvecs = U[:, level], matvecs + tried.num_matvecs
+            state, matvecs, method = U[:, level], matvecs + tried.num_matvecs, "warm arpack"
 
     def complete() -> tuple[np.ndarray, int]:
         if level == 0:
@@ -170,7 +182,7 @@ def eigenpair(
         w_all, _, extra = arpack_eigenpairs(d, g, k, state, tol)
         return w_all, extra
 
-    return EigenResult(w[level], state, level, matvecs, complete=complete, known=w)
+    return EigenResult(w[level], state, level, matvecs, complete=complete, known=w, method=method)
 
 
 def _dense_hamiltonian(d: np.ndarray, g: np.ndarray) -> np.ndarray:
@@ -200,4 +212,4 @@ def _diagonal_eigenpair(d: np.ndarray, level: int, k: int) -> EigenResult:
         vec[d == d[order[0]]] = 1.0
     else:
         vec[order[level]] = 1.0
-    return EigenResult(d[order[level]], vec / np.linalg.norm(vec), level, 0, energies=d[order[:k]])
+    return EigenResult(d[order[level]], vec / np.linalg.norm(vec), level, 0, energies=d[order[:k]], method="diagonal")

@@ -159,7 +159,7 @@ class LanczosRun:
     coefficients: np.ndarray
     alphas: np.ndarray
     betas: np.ndarray
-    kept: np.ndarray
+    kept: list[np.ndarray]
     deflate: np.ndarray | None
 
 
@@ -169,12 +169,18 @@ def lanczos_run(op, start, residual, *, deflate=None, keep=0) -> LanczosRun | No
     ``deflate`` (unit vector): work in its orthogonal complement."""
     size = start.size
     steps = min(LEAN_MAX_STEPS, size)
-    kept = np.empty((min(keep, steps + 1), size))
-    ring = np.empty((3, size))
+    kept: list[np.ndarray] = []
+    ring: list[np.ndarray] = []
     w = np.empty(size)
 
     def slot(j: int) -> np.ndarray:
-        return kept[j] if j < kept.shape[0] else ring[j % 3]
+        if j < keep:
+            if j == len(kept):
+                kept.append(np.empty(size))
+            return kept[j]
+        if not ring:
+            ring.extend(np.empty(size) for _ in range(3))
+        return ring[j % 3]
 
     v = slot(0)
     np.multiply(start, 1.0 / dnrm2(start), out=v)
@@ -199,10 +205,12 @@ def ritz_vector(op, run: LanczosRun) -> np.ndarray:
     """Σ_j s_j v_j of a :func:`lanczos_run` (kept vectors, then the rest replayed; needs ≥ 2 kept vectors)."""
     coefficients, kept = run.coefficients, run.kept
     out = coefficients[0] * kept[0]
-    for j in range(1, min(kept.shape[0], coefficients.size)):
+    for j in range(1, min(len(kept), coefficients.size)):
         daxpy(kept[j], out, a=coefficients[j])
+    first = len(kept) - 1
+    if first + 1 >= coefficients.size:
+        return out
     ring, w = np.empty((3, out.size)), np.empty(out.size)
-    first = kept.shape[0] - 1
 
     def slot(j: int) -> np.ndarray:
         return kept[j] if j <= first else ring[j % 3]

@@ -47,7 +47,7 @@ from qflow_core.sampler import Sampler, attach_details, spin_sampleset
 from qflow_core.schedules import AnnealSchedule, default_schedule
 from qflow_exact import davies
 from qflow_exact.anneal import DEFAULT_TOL, anneal
-from qflow_exact.eigen import DENSE_MAX_SPINS, LEAN_MIN_SPINS, WARM_MAX_SPINS, eigenpair, ground_state
+from qflow_exact.eigen import eigenpair, ground_state
 from qflow_exact.hamiltonian import TFIMOperator, basis_index, basis_states, diagonal_energies, spin_gammas
 from qflow_exact.krylov import evolve
 from qflow_exact.observables import x_expectations
@@ -85,6 +85,14 @@ RUN_PARAMETERS = (
     ),
 )
 OPTIONS = tuple(p.name for p in RUN_PARAMETERS)
+_METHODS = {  # info["method"] of a ground state, by the solver eigenpair picked
+    "diagonal": "exact diagonal (no transverse field)",
+    "dense eigh": "dense eigh",
+    "lanczos": "lanczos (three-term, matrix-free)",
+    "arpack": "lanczos (ARPACK eigsh, matrix-free)",
+    "warm lanczos": "lanczos, warm start",
+    "warm arpack": "lanczos (ARPACK eigsh, matrix-free), warm start",
+}
 
 
 class ExactSampler(Sampler, SpectralBackend):
@@ -148,7 +156,7 @@ class ExactSampler(Sampler, SpectralBackend):
                 res.energies  # noqa: B018 - completes a deferred gap (its products go into num_matvecs)
             state = res.state
             details.update(
-                method=_ground_state_method(n, level, v0),
+                method=_METHODS[res.method],
                 energy=res.energy,
                 gap=res.gap if res.has_gap else None,
                 gap_computed=res.has_gap,
@@ -248,14 +256,3 @@ def _quantum_boltzmann(J, h, gammas, beta, n) -> np.ndarray:
             limit=f"Boltzmann with gamma > 0 stops at n = {GIBBS_MAX_SPINS}",
         )
     return gibbs(J, h, gammas, beta).z_populations()
-
-
-def _ground_state_method(n: int, level: int, v0: Any) -> str:
-    """The solver :func:`~qflow_exact.eigen.eigenpair` picks for this size and start (see its docstring)."""
-    if n <= DENSE_MAX_SPINS:
-        return "dense eigh"
-    if v0 is not None:
-        return "lanczos, warm start" + ("" if level == 0 and n <= WARM_MAX_SPINS else " (ARPACK eigsh)")
-    if level == 0 and n >= LEAN_MIN_SPINS:
-        return "lanczos (three-term, matrix-free)"
-    return "lanczos (ARPACK eigsh, matrix-free)"
