@@ -272,14 +272,19 @@ def distribution_of(cls: type) -> dict[str, str | None]:
     >>> distribution_of(Sampler)["name"]
     'qflow'
     """
-    top = cls.__module__.split(".")[0]
+    return dict(_distribution_of_package(cls.__module__.split(".")[0]))
+
+
+@functools.cache
+def _distribution_of_package(top: str) -> tuple[tuple[str, str | None], ...]:
+    """Looked up once per package: reading the metadata costs milliseconds, more than a small exact run."""
     names = _distributions().get(top)
     if not names:
-        return {"name": None, "version": None}
+        return (("name", None), ("version", None))
     try:
-        return {"name": names[0], "version": importlib.metadata.version(names[0])}
+        return (("name", names[0]), ("version", importlib.metadata.version(names[0])))
     except importlib.metadata.PackageNotFoundError:
-        return {"name": names[0], "version": None}
+        return (("name", names[0]), ("version", None))
 
 
 def check_plugin_output(

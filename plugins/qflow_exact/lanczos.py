@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.linalg import eigh_tridiagonal
 from scipy.linalg.blas import daxpy, ddot, dnrm2, dscal
+from scipy.linalg.lapack import dstebz, dstein
 from scipy.sparse.linalg import eigsh
 
 from qflow_exact.blas import single_blas_thread
@@ -40,6 +41,7 @@ __all__ = [
     "lanczos_run",
     "lean_ground_state",
     "lowest_orthogonal",
+    "lowest_ritz_pair",
     "plain_lanczos",
     "ritz_vector",
     "warm_ground_state",
@@ -192,9 +194,9 @@ def lanczos_run(op, start, residual, *, deflate=None, keep=0) -> LanczosRun | No
     for j in range(steps):
         alphas[j], betas[j] = _step(op, slot(j), slot(j - 1) if j else None, w, None, betas[j - 1], deflate)
         if j >= 2 and (j % every == 0 or j + 1 == steps or betas[j] == 0):
-            theta, vec = eigh_tridiagonal(alphas[: j + 1], betas[:j], select="i", select_range=(0, 0))
-            if betas[j] * abs(vec[-1, 0]) <= residual:
-                return LanczosRun(float(theta[0]), vec[:, 0], alphas[: j + 1], betas[: j + 1], kept, deflate)
+            theta, vec = lowest_ritz_pair(alphas[: j + 1], betas[:j])
+            if betas[j] * abs(vec[-1]) <= residual:
+                return LanczosRun(theta, vec, alphas[: j + 1], betas[: j + 1], kept, deflate)
         if betas[j] == 0:
             return None
         np.multiply(w, 1.0 / betas[j], out=slot(j + 1))
@@ -220,6 +222,25 @@ def ritz_vector(op, run: LanczosRun) -> np.ndarray:
         v = np.multiply(w, 1.0 / run.betas[j], out=slot(j + 1))
         daxpy(v, out, a=coefficients[j + 1])
     return out
+
+
+def lowest_ritz_pair(alphas: np.ndarray, offdiag: np.ndarray) -> tuple[float, np.ndarray]:
+    """Lowest eigenvalue and unit eigenvector of the tridiagonal matrix (diagonal ``alphas``, off-diagonal
+    ``offdiag``): LAPACK bisection (``dstebz``) and inverse iteration (``dstein``) called directly, the same
+    routines as ``scipy.linalg.eigh_tridiagonal(select="i")`` without its argument checks (which cost more than
+    a small product and run at every convergence test).
+
+    >>> theta, vec = lowest_ritz_pair(np.array([0.0, 0.0]), np.array([1.0]))
+    >>> round(theta, 12), np.round(np.abs(vec), 6).tolist()
+    (-1.0, [0.707107, 0.707107])
+    """
+    if alphas.size == 1:
+        return float(alphas[0]), np.ones(1)
+    _, w, iblock, isplit, info = dstebz(alphas, offdiag, 2, 0.0, 1.0, 1, 1, 0.0, "B")
+    vec, info_v = dstein(alphas, offdiag, w[:1], iblock, isplit)
+    if info or info_v:
+        raise RuntimeError(f"LAPACK dstebz/dstein failed (info {info}, {info_v}) on the Lanczos tridiagonal matrix")
+    return float(w[0]), vec[:, 0]
 
 
 def _step(op, v, v_prev, w, alpha, beta_prev, deflate) -> tuple[float, float]:
