@@ -37,7 +37,7 @@ __all__ = [
     "spin_gammas",
 ]
 
-#: Largest n for any state-vector method: one complex vector is 2^n·16 bytes (a Krylov basis holds ~30).
+#: Largest n for any state-vector method (the solvers also check their memory estimate, see qflow_exact.memory).
 MAX_SPINS = 26
 _CHUNK = 1 << 16
 _SPLIT_MIN_SPINS = 12  # up to here the energies are enumerated directly
