@@ -17,7 +17,7 @@ streaming rate of ``np.multiply(x, d, out=y)`` measured here); (D) peak RSS of o
 ground state and a short real-time evolution, with the factor per +2 spins (run it once: minutes, GiB).
 
 Writes ``benchmarks/results/exact_groundstate.json``; ``benchmarks/make_performance_table.py`` turns it into
-``docs/performance.md``. Run: ``python benchmarks/bench_exact_groundstate.py [--quick] [--scale]``.
+``docs/performance.md``. Run: ``python benchmarks/bench_exact_groundstate.py [--quick] [--scale [--26]] [--rss-only]``.
 """
 
 from __future__ import annotations
@@ -178,13 +178,20 @@ def section_c(sizes: list[int]) -> list[dict]:
     return rows
 
 
+def peak_rss_mib() -> float:
+    """This process's peak resident set (VmHWM; unlike ``ru_maxrss`` it is not inherited across fork + exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def rss_child(method: str, n: int) -> None:
     """One call of ``method`` at size n after a warm-up at n = 8; prints the peak RSS in MiB."""
     methods_for(8)[method]()
-    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    base = peak_rss_mib()
     methods_for(n)[method]()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"peak_mib": peak / 1024, "before_mib": base / 1024}))
+    print(json.dumps({"peak_mib": peak_rss_mib(), "before_mib": base}))
 
 
 def section_d(sizes: list[int]) -> list[dict]:
@@ -206,7 +213,7 @@ def section_d(sizes: list[int]) -> list[dict]:
     return rows
 
 
-def section_e(sizes: list[int], evolve_time: float) -> list[dict]:
+def section_e(sizes: list[int], evolve_time: float, save: Callable[[list[dict]], None]) -> list[dict]:
     print(f"\nE. large n, matrix-free: ground state (gap=False) and evolution to t = {evolve_time} from |0…0⟩ (wall s)")
     rows = []
     for n in sizes:
@@ -221,7 +228,7 @@ def section_e(sizes: list[int], evolve_time: float) -> list[dict]:
         ev = evolve(op, psi0, evolve_time)
         ev_s = time.perf_counter() - t0
         del psi0, ev.state
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+        peak = peak_rss_mib() / 1024
         row = {
             "n": n,
             "ground_s": gs,
@@ -239,6 +246,7 @@ def section_e(sizes: list[int], evolve_time: float) -> list[dict]:
             f" peak RSS {peak:.1f} GiB",
             flush=True,
         )
+        save(rows)  # a long run keeps what it measured so far
     for a, b in itertools.pairwise(rows):
         if b["n"] == a["n"] + 2:
             b["factor_ground"] = b["ground_s"] / a["ground_s"]
@@ -280,8 +288,14 @@ def main(argv: list[str]) -> int:
     methods_for(8)["scipy"]()
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     results["machine"] = machine()
-    if "--scale" in argv:
-        results["scale"] = section_e([22, 24, 26] if "--26" in argv else [22, 24], 0.1)
+    if "--rss-only" in argv:
+        results["rss"] = section_d([18, 20])
+    elif "--scale" in argv:
+
+        def save(rows: list[dict]) -> None:
+            RESULTS.write_text(json.dumps({**results, "scale": rows}, indent=1, default=float))
+
+        results["scale"] = section_e([22, 24, 26] if "--26" in argv else [22, 24], 0.1, save)
     else:
         sizes = [8, 10, 12, 14] if quick else [8, 10, 12, 14, 16, 18, 20]
         results["ground_state"] = section_a(sizes)
