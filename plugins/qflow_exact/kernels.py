@@ -32,7 +32,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["CACHE_BITS", "GROUP_BITS", "TILE_BITS", "apply_tfim", "split_sweeps"]
+__all__ = ["CACHE_BITS", "GROUP_BITS", "TILE_BITS", "apply_tfim", "split_sweeps", "three_term_update"]
 
 #: log2 of the tile length in float64 numbers (2^14 × 8 B = 128 KiB per array, in L2 with x, d and y).
 TILE_BITS = 14
@@ -186,6 +186,28 @@ def apply_tfim(x: np.ndarray, d: np.ndarray, g: np.ndarray, out: np.ndarray) -> 
     xf, of = x.view(np.float64), out.view(np.float64)
     weights = np.concatenate(([0.0], g)) if complex_vector else np.ascontiguousarray(g, dtype=np.float64)
     _apply(xf, d, weights, of, int(complex_vector), TILE_BITS, GROUP_BITS, CACHE_BITS)
+
+
+@numba.njit(cache=True, nogil=True, fastmath=_FLAGS)
+def _three_term(w, v, v_prev, alpha, beta_prev):  # pragma: no cover - compiled
+    total = 0.0
+    for i in range(w.shape[0]):
+        r = w[i] - alpha * v[i] - beta_prev * v_prev[i]
+        w[i] = r
+        total += r * r
+    return total
+
+
+def three_term_update(w: np.ndarray, v: np.ndarray, v_prev: np.ndarray, alpha: float, beta_prev: float) -> float:
+    """In place w ← w − α·v − β_prev·v_prev (the Lanczos three-term step, real vectors); returns ‖w‖.
+
+    One pass instead of two axpys and a norm (each a full sweep over the vectors); the sum of squares runs in
+    index order, so the result does not depend on the machine.
+
+    >>> w = np.array([3.0, 4.0]); three_term_update(w, np.array([1.0, 0.0]), np.zeros(2), 3.0, 0.0), w.tolist()
+    (4.0, [0.0, 4.0])
+    """
+    return float(np.sqrt(_three_term(w, v, v_prev, alpha, beta_prev)))
 
 
 # -- split-operator anneal kernels -----------------------------------------------------------------------------

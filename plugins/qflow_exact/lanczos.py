@@ -31,6 +31,7 @@ from scipy.sparse.linalg import eigsh
 
 from qflow_exact.blas import single_blas_thread
 from qflow_exact.hamiltonian import TFIMOperator
+from qflow_exact.kernels import three_term_update
 from qflow_exact.memory import kept_vector_bytes
 
 __all__ = [
@@ -247,11 +248,13 @@ def _step(op, v, v_prev, w, alpha, beta_prev, deflate) -> tuple[float, float]:
     """w ← H v − α v − β_prev v_prev (projected off ``deflate``); returns (α, ‖w‖). α is computed when None."""
     op.apply(v, out=w)
     alpha = ddot(v, w) if alpha is None else alpha
+    if deflate is None:  # the common case in one fused pass (the first step has no previous vector)
+        first = v_prev is None
+        return alpha, three_term_update(w, v, v if first else v_prev, alpha, 0.0 if first else beta_prev)
     daxpy(v, w, a=-alpha)
     if v_prev is not None:
         daxpy(v_prev, w, a=-beta_prev)
-    if deflate is not None:
-        daxpy(deflate, w, a=-ddot(deflate, w))
+    daxpy(deflate, w, a=-ddot(deflate, w))
     return alpha, dnrm2(w)
 
 
