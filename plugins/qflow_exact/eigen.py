@@ -19,7 +19,7 @@ import numpy as np
 from qflow_core.errors import InvalidInputError
 from qflow_exact.hamiltonian import MAX_SPINS, TFIMOperator, check_size, diagonal_energies, spin_gammas
 from qflow_exact.lanczos import arpack_eigenpairs, lean_ground_state, lowest_orthogonal, warm_ground_state
-from qflow_exact.memory import check_memory, ground_state_bytes
+from qflow_exact.memory import MIN_KEPT, check_memory, ground_state_bytes
 
 __all__ = ["DENSE_MAX_SPINS", "LEAN_MIN_SPINS", "WARM_MAX_SPINS", "EigenResult", "eigenpair", "ground_state"]
 
@@ -145,8 +145,8 @@ def eigenpair(
     n = int(np.log2(d.size))
     if d.ndim != 1 or 1 << n != d.size:
         raise InvalidInputError(f"the diagonal must be a vector of length 2^n, got shape {d.shape}")
-    check_size(n, MAX_SPINS, "Lanczos", ground_state_bytes(n, 0))
-    check_memory("the Lanczos ground state", n, ground_state_bytes(n, 0))
+    check_size(n, MAX_SPINS, "Lanczos", ground_state_bytes(n, MIN_KEPT))
+    check_memory("the Lanczos ground state", n, ground_state_bytes(n, MIN_KEPT))
     g = spin_gammas(gamma, n)
     if isinstance(level, bool) or not isinstance(level, (int, np.integer)) or not 0 <= level < d.size:
         raise InvalidInputError(f"level must be an integer in [0, {d.size}), got {level!r}")

@@ -32,7 +32,7 @@ from scipy.sparse.linalg import eigsh
 from qflow_exact.blas import single_blas_thread
 from qflow_exact.hamiltonian import TFIMOperator
 from qflow_exact.kernels import three_term_update
-from qflow_exact.memory import kept_vector_bytes
+from qflow_exact.memory import MIN_KEPT, kept_vector_bytes
 
 __all__ = [
     "LEAN_RESIDUAL",
@@ -87,7 +87,7 @@ def lean_ground_state(
     lo, hi = op.spectral_bounds()
     residual = max(tol, LEAN_RESIDUAL) * max(abs(lo), abs(hi), 1e-300)
     budget = kept_vector_bytes(d.size) if keep_bytes is None else keep_bytes
-    keep = max(2, int(budget // (8 * d.size)))
+    keep = max(MIN_KEPT, int(budget // (8 * d.size)))
     start = np.random.default_rng(0).standard_normal(d.size)
     with _level1_blas_limit(d.size):
         run = lanczos_run(op, start, residual, keep=keep)

@@ -30,6 +30,7 @@ from qflow_core.errors import ProblemTooLargeError
 __all__ = [
     "KEEP_BYTES",
     "MEMORY_LIMIT_BYTES",
+    "MIN_KEPT",
     "check_memory",
     "evolution_bytes",
     "ground_state_bytes",
@@ -40,6 +41,8 @@ __all__ = [
 MEMORY_LIMIT_BYTES = 8 * 2**30
 #: A cold ground state keeps up to this many bytes of its Lanczos basis (fewer products, see lanczos.py).
 KEEP_BYTES = 512 * 2**20
+#: ... and never fewer than this many vectors (the replay restarts from the last two).
+MIN_KEPT = 2
 _GROUND_STATE_VECTORS = 7  # d, 3 recurrence buffers, product buffer, start/state, gap start
 _EVOLUTION_VECTORS = 2  # the state and the product buffer (complex); + basis, d and the average
 
@@ -58,7 +61,7 @@ def evolution_bytes(n: int, krylov_dim: int, *, average: bool = False) -> float:
 def kept_vector_bytes(size: int) -> float:
     """The part of the Lanczos basis a cold ground state keeps, in bytes, for vectors of ``size`` float64."""
     n = size.bit_length() - 1
-    return max(0.0, min(KEEP_BYTES, MEMORY_LIMIT_BYTES - ground_state_bytes(n, 0)))
+    return max(0.0, min(KEEP_BYTES, MEMORY_LIMIT_BYTES - ground_state_bytes(n, 0)))  # ≥ MIN_KEPT are kept anyway
 
 
 def check_memory(what: str, n: int, required_bytes: float, limit_bytes: float = MEMORY_LIMIT_BYTES) -> None:
