@@ -13,8 +13,10 @@ kernel moves no index arrays and touches each number a few times only:
 
 So memory is streamed once for the tiles and once per high group (one group up to n = 24, two at n = 25–26),
 instead of once per bit. Larger groups would save a sweep but touch 2^group pages per tile; at n = 26 a 12-bit
-group ran 1.3× slower than two 6-bit groups on the reference machine (TLB misses). Complex vectors are handled as interleaved float64 pairs (the Hamiltonian is real): the re/im position is
-one more bit whose weight is 0, so one code path serves both (Lanczos for ground states uses real vectors).
+group ran 1.3× slower than two 6-bit groups on the reference machine (TLB misses).
+
+Complex vectors are handled as interleaved float64 pairs (the Hamiltonian is real): the re/im position is one
+more bit whose weight is 0, so one code path serves both (Lanczos for ground states uses real vectors).
 Each output is accumulated in a fixed order (diagonal, then bits in increasing order), so results do not depend
 on the machine. It is deliberately **single-threaded**: the solvers around it run many short BLAS calls, and a
 threaded kernel's spinning workers slowed them by 10–30× on the 2-core reference machine.
