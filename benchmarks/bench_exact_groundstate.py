@@ -16,7 +16,7 @@ streaming rate of ``np.multiply(x, d, out=y)`` measured here); (D) peak RSS of o
 (sampler vs direct vs scipy); (E, ``--scale``) time per product and total time at n = 22, 24, 26 for the
 ground state and a short real-time evolution, with the factor per +2 spins (run it once: minutes, GiB).
 
-Writes ``benchmarks/results/exact_groundstate.json``; ``benchmarks/make_performance_table.py`` turns it into
+Writes ``docs/performance.json``; ``benchmarks/make_performance_table.py`` turns it into
 ``docs/performance.md``. Run: ``python benchmarks/bench_exact_groundstate.py [--quick] [--scale [--26]] [--rss-only]``.
 """
 
@@ -49,7 +49,7 @@ from qflow_core.protocols import GroundState  # noqa: E402
 from qflow_core.registry import get_sampler  # noqa: E402
 
 GAMMA = 0.5
-RESULTS = Path(__file__).parent / "results" / "exact_groundstate.json"
+RESULTS = Path(__file__).resolve().parent.parent / "docs" / "performance.json"
 
 
 def problem(n: int) -> tuple[np.ndarray, np.ndarray]:
