@@ -78,8 +78,8 @@ def rss_table(rows: list[dict]) -> list[str]:
 
 def scale_table(rows: list[dict]) -> list[str]:
     lines = [
-        "| n | ground state | products | time / product | × per +2 spins | evolution t = 0.1 | products | time / product "
-        "| peak RSS |",
+        "| n | ground state | products | time / product | × per +2 spins | evolution t = 0.1 | products "
+        "| time / product | peak RSS |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
