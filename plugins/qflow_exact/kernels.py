@@ -48,16 +48,22 @@ _FLAGS = {"contract"}  # FMA contraction only: no reassociation (results stay re
 
 @numba.njit(cache=True, nogil=True, fastmath=_FLAGS)
 def _first_three(out, x, d, base, size, shift, g0, g1, g2):  # pragma: no cover - compiled
-    for i in range(base, base + size, 8):
-        x0, x1, x2, x3, x4, x5, x6, x7 = x[i], x[i + 1], x[i + 2], x[i + 3], x[i + 4], x[i + 5], x[i + 6], x[i + 7]
-        out[i] = d[i >> shift] * x0 - g0 * x1 - g1 * x2 - g2 * x4
-        out[i + 1] = d[(i + 1) >> shift] * x1 - g0 * x0 - g1 * x3 - g2 * x5
-        out[i + 2] = d[(i + 2) >> shift] * x2 - g0 * x3 - g1 * x0 - g2 * x6
-        out[i + 3] = d[(i + 3) >> shift] * x3 - g0 * x2 - g1 * x1 - g2 * x7
-        out[i + 4] = d[(i + 4) >> shift] * x4 - g0 * x5 - g1 * x6 - g2 * x0
-        out[i + 5] = d[(i + 5) >> shift] * x5 - g0 * x4 - g1 * x7 - g2 * x1
-        out[i + 6] = d[(i + 6) >> shift] * x6 - g0 * x7 - g1 * x4 - g2 * x2
-        out[i + 7] = d[(i + 7) >> shift] * x7 - g0 * x6 - g1 * x5 - g2 * x3
+    """out = d∘x − Σ_{b<3} g_b X_b x on [base, base + size), as rows of 8 (LLVM vectorises across rows)."""
+    rows = size // 8
+    xs = x[base : base + size].reshape(rows, 8)
+    os = out[base : base + size].reshape(rows, 8)
+    if shift == 0:
+        ds = d[base : base + size].reshape(rows, 8)
+        for t in range(rows):
+            a, o, e = xs[t], os[t], ds[t]
+            for q in range(8):
+                o[q] = e[q] * a[q] - g0 * a[q ^ 1] - g1 * a[q ^ 2] - g2 * a[q ^ 4]
+    else:  # complex: numbers 2k and 2k + 1 are one amplitude, with diagonal d[k]
+        ds = d[base // 2 : (base + size) // 2].reshape(rows, 4)
+        for t in range(rows):
+            a, o, e = xs[t], os[t], ds[t]
+            for q in range(8):
+                o[q] = e[q >> 1] * a[q] - g0 * a[q ^ 1] - g1 * a[q ^ 2] - g2 * a[q ^ 4]
 
 
 @numba.njit(cache=True, nogil=True, fastmath=_FLAGS)
