@@ -17,7 +17,8 @@ streaming rate of ``np.multiply(x, d, out=y)`` measured here); (D) peak RSS of o
 ground state and a short real-time evolution, with the factor per +2 spins (run it once: minutes, GiB).
 
 Writes ``docs/performance.json``; ``benchmarks/make_performance_table.py`` turns it into
-``docs/performance.md``. Run: ``python benchmarks/bench_exact_groundstate.py [--quick] [--scale [--26]] [--rss-only]``.
+``docs/performance.md``. Run: ``python benchmarks/bench_exact_groundstate.py [--quick] [--scale [--26]]
+[--rss-only] [--product-only]`` (the last three run one section only and update it in the results file).
 """
 
 from __future__ import annotations
@@ -287,10 +288,14 @@ def main(argv: list[str]) -> int:
     methods_for(8)["sampler"]()  # warm-up: imports, numba cache, first ARPACK call
     methods_for(8)["scipy"]()
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
-    key = "scale_machine" if "--scale" in argv else "rss_machine" if "--rss-only" in argv else "machine"
+    key = {"--scale": "scale_machine", "--rss-only": "rss_machine", "--product-only": "product_machine"}.get(
+        next((a for a in argv if a in ("--scale", "--rss-only", "--product-only")), ""), "machine"
+    )
     results[key] = machine()  # each kind of run records its own machine state (load, date)
     if "--rss-only" in argv:
         results["rss"] = section_d([18, 20])
+    elif "--product-only" in argv:
+        results["product_time"] = section_c([16, 18, 20, 22])
     elif "--scale" in argv:
 
         def save(rows: list[dict]) -> None:
