@@ -3,7 +3,7 @@
 Problem (as in /work/shared/notes/ed.md): dense J_ij ~ N(0,1)/√n, h_i ~ N(0,1), Γ = 0.5,
 seed 12345 + 1000·n. Sections:
 
-A. ground state (build + solve): ours (matrix-free, lean three-pass Lanczos, lowest *two* levels) vs QuSpin
+A. ground state (build + solve): ours (matrix-free Lanczos, E0 and the state; the gap on demand) vs QuSpin
    (``hamiltonian.eigsh``, k=1) and QuTiP (``groundstate(sparse=True)``, k=2); plus Lanczos warm starts
    (matvecs cold vs warm after a 1e-3 nudge of h_0, as in equilibrium propagation).
 B. real-time evolution to t = 10 from |0…0⟩ (build + evolve): ours (restarted Lanczos, tol 1e-11) vs QuSpin

@@ -68,13 +68,21 @@ def test_ground_state_info_and_options(sampler):
     assert info["num_matvecs"] > 0 and info["state"].shape == (256,)
 
 
-def test_warm_start_through_the_sampler_skips_the_gap_unless_asked(sampler):
+def test_the_sampler_skips_the_gap_unless_asked_cold_or_warm(sampler):
     n = 10
     bqm = small_test_bqm(n, seed=12)
     mem = IsingMemory.from_bqm(bqm)
     w = np.linalg.eigvalsh(tfim.hamiltonian(mem.J, mem.h, 0.6).toarray())
-    cold = sampler.run(bqm, GroundState(0.6), num_reads=10, seed=0, return_state=True).info["qflow"]["backend"]
+    plain = sampler.run(bqm, GroundState(0.6), num_reads=10, seed=0).info["qflow"]["backend"]
+    assert (
+        not plain["gap_computed"]
+        and plain["gap"] is None
+        and plain["energy"] == pytest.approx(w[0] + mem.offset, abs=1e-10)
+    )
+    cold = sampler.run(bqm, GroundState(0.6), num_reads=10, seed=0, return_state=True, gap=True)
+    cold = cold.info["qflow"]["backend"]
     assert cold["gap_computed"] and cold["gap"] == pytest.approx(w[1] - w[0], abs=1e-10)
+    assert cold["num_matvecs"] > plain["num_matvecs"]
     nudged = bqm.copy()
     nudged.add_linear(0, 1e-3)
     mem2 = IsingMemory.from_bqm(nudged)

@@ -193,3 +193,24 @@ def test_warm_lanczos_and_its_arpack_fallback_agree_with_dense_eigh(max_steps, m
     assert res.energy == pytest.approx(w[0], abs=1e-11) and abs(abs(res.state @ U[:, 0]) - 1) < 1e-11
     assert not res.has_gap and res.known_energies.tolist() == [res.energy]
     assert res.gap == pytest.approx(w[1] - w[0], abs=1e-11) and res.has_gap
+
+
+@pytest.mark.parametrize("complex_vector", [False, True])
+@pytest.mark.parametrize(
+    ("n", "tile", "group", "cache"), [(1, 14, 12, 20), (2, 14, 12, 20), (16, 14, 12, 20), (9, 4, 2, 5)]
+)
+def test_product_kernel_matches_the_bit_flip_definition(monkeypatch, n, tile, group, cache, complex_vector):
+    """y[k] = d[k] x[k] − Σ_b g_b x[k ⊕ 2^b], also with tiny tiles so that several high-bit groups are used."""
+    from qflow_exact import kernels
+
+    for name, value in (("TILE_BITS", tile), ("GROUP_BITS", group), ("CACHE_BITS", cache)):
+        monkeypatch.setattr(kernels, name, value)
+    rng = np.random.default_rng(n)
+    d, g, x = rng.normal(size=2**n), rng.normal(size=n), rng.normal(size=2**n)
+    if complex_vector:
+        x = x + 1j * rng.normal(size=2**n)
+    k = np.arange(2**n)
+    expected = d * x - sum(g[b] * x[k ^ (1 << b)] for b in range(n))
+    out = np.empty_like(x)
+    kernels.apply_tfim(x, d, g, out)
+    assert np.allclose(out, expected, rtol=0, atol=1e-12)

@@ -23,6 +23,7 @@ import scipy.sparse as sp
 from scipy.sparse.linalg import LinearOperator
 
 from qflow_core.errors import InvalidInputError, ProblemTooLargeError
+from qflow_exact.blas import single_blas_thread
 from qflow_exact.kernels import apply_tfim
 
 __all__ = [
@@ -36,9 +37,10 @@ __all__ = [
     "spin_gammas",
 ]
 
-#: Largest n for any state-vector method: one complex vector is 2^n·16 bytes (a Krylov basis holds ~30).
+#: Largest n for any state-vector method (the solvers also check their memory estimate, see qflow_exact.memory).
 MAX_SPINS = 26
 _CHUNK = 1 << 16
+_SPLIT_MIN_SPINS = 12  # up to here the energies are enumerated directly
 
 
 def check_size(n: int, max_spins: int, what: str, bytes_needed: float) -> None:
@@ -71,14 +73,27 @@ def spin_gammas(gamma: Any, n: int) -> np.ndarray:
 def basis_states(n: int) -> np.ndarray:
     """All 2^n spin configurations as an int8 array (2^n, n); row k is basis index k.
 
+    Written in place from two small tables (the high and the low half of the bits, unpacked with
+    ``np.unpackbits``), so the only large array is the result itself (2^n·n bytes).
+
     >>> basis_states(2).tolist()
     [[1, 1], [1, -1], [-1, 1], [-1, -1]]
     """
     check_size(n, MAX_SPINS, "listing all basis states", 2.0**n * n)
-    k = np.arange(1 << n, dtype=np.int64)
-    shifts = np.arange(n - 1, -1, -1, dtype=np.int64)
-    bits = (k[:, None] >> shifts) & 1
-    return (1 - 2 * bits).astype(np.int8)
+    low = n // 2
+    high = n - low
+    out = np.empty((1 << n, n), dtype=np.int8)
+    blocks = out.reshape(1 << high, 1 << low, n)
+    blocks[:, :, :high] = _spin_table(high)[:, None, :]
+    blocks[:, :, high:] = _spin_table(low)[None, :, :]
+    return out
+
+
+def _spin_table(m: int) -> np.ndarray:
+    """All 2^m rows of m spins (m ≤ 16), most significant bit first, as int8 ±1."""
+    words = np.arange(1 << m, dtype=">u4").view(np.uint8).reshape(-1, 4)
+    bits = np.unpackbits(words, axis=1)[:, 32 - m :]
+    return (1 - 2 * bits.view(np.int8)).astype(np.int8)
 
 
 def basis_index(state: Any) -> int:
@@ -95,7 +110,11 @@ def basis_index(state: Any) -> int:
 
 
 def diagonal_energies(J: Any, h: Any, offset: float = 0.0) -> np.ndarray:
-    """E(s) = −½ sᵀJs − hᵀs + offset for every basis state, shape (2^n,), computed in bounded chunks.
+    """E(s) = −½ sᵀJs − hᵀs + offset for every basis state, shape (2^n,).
+
+    The spins are split into a high half (sites 0…H−1, the high bits) and a low half: E = E_high + E_low −
+    s_highᵀ J_{high,low} s_low, where the last term is one matrix product per block of rows (BLAS, one
+    thread), so the cost is about 2^n·n/2 multiply-adds and the only large array is the result.
 
     >>> diagonal_energies([[0.0]], [1.0], offset=2.0).tolist()
     [1.0, 3.0]
@@ -103,14 +122,29 @@ def diagonal_energies(J: Any, h: Any, offset: float = 0.0) -> np.ndarray:
     J, h = _ising_arrays(J, h)
     n = h.size
     check_size(n, MAX_SPINS, "the diagonal of H", 2.0**n * 8)
-    size = 1 << n
-    out = np.empty(size)
-    shifts = np.arange(n - 1, -1, -1, dtype=np.int64)
-    for start in range(0, size, _CHUNK):
-        k = np.arange(start, min(size, start + _CHUNK), dtype=np.int64)
-        s = 1.0 - 2.0 * ((k[:, None] >> shifts) & 1)
-        out[start : start + k.size] = offset - s @ h - 0.5 * np.einsum("ki,ki->k", s @ J, s)
+    if n <= _SPLIT_MIN_SPINS:
+        return _enumerated_energies(J, h, offset)
+    high = n - n // 2
+    e_high = _enumerated_energies(J[:high, :high], h[:high], offset)
+    e_low = _enumerated_energies(J[high:, high:], h[high:], 0.0)
+    cross = basis_states(high) @ J[:high, high:]  # (2^H, L): Σ_i s_i J_ij for every high configuration
+    low_spins = basis_states(n - high).astype(float).T
+    out = np.empty(1 << n)
+    rows = out.reshape(e_high.size, e_low.size)
+    step = max(1, _CHUNK // e_low.size)
+    with single_blas_thread():
+        for r in range(0, e_high.size, step):
+            block = rows[r : r + step]
+            np.matmul(cross[r : r + step], low_spins, out=block)
+            np.subtract(e_high[r : r + step, None], block, out=block)
+            block += e_low
     return out
+
+
+def _enumerated_energies(J: np.ndarray, h: np.ndarray, offset: float) -> np.ndarray:
+    """E(s) for all 2^n states of a small model (n ≤ 16), directly from the ±1 rows."""
+    s = basis_states(h.size).astype(float)
+    return offset - s @ h - 0.5 * np.einsum("ki,ki->k", s @ J, s)
 
 
 def _bit_gammas(gammas: np.ndarray) -> np.ndarray:

@@ -1,17 +1,25 @@
-"""Compiled kernel of the exact backend: the TFIM matrix–vector product y = d∘x − Σ_b g_b X_b x.
+"""Compiled kernels of the exact backend: the TFIM product y = d∘x − Σ_b g_b X_b x, and the split-operator sweeps.
 
-Why a compiled kernel (numba): the transverse field flips one bit per term, so y[k] = d[k]·x[k] −
-Σ_b g_b·x[k ⊕ 2^b]. scipy's CSR product moves 12 bytes of index and value per non-zero (n + 1 per row)
-and numpy needs one strided pass per bit, whose cost explodes for the low bits (short contiguous blocks);
-both run 15–60× above the memory-bandwidth floor. This kernel streams the
-vector once per *high* bit in cache-sized blocks and does all *low* bits inside a block that sits in L1/L2,
-with no index arrays at all; its loops are written so that LLVM vectorises them (contiguous half-blocks,
-unrolled unit strides): 5 ms per real and 10 ms per complex product at n = 20 on the reference machine.
-Complex vectors are handled as interleaved float64 pairs (the Hamiltonian is real), so one code path serves
-both (Lanczos for ground states uses the real version).
+Why a compiled product (numba): the transverse field flips one bit per term, so y[k] = d[k]·x[k] −
+Σ_b g_b·x[k ⊕ 2^b]. scipy's CSR product moves 12 bytes of index and value per non-zero (n + 1 per row) and
+numpy needs one strided pass per bit, whose cost explodes for the low bits (short contiguous blocks). This
+kernel moves no index arrays and touches each number a few times only:
 
-It is deliberately **single-threaded**: a ``prange`` version was no faster on the 2-core reference machine,
-and its spinning worker threads slowed the surrounding ARPACK/BLAS work by 10–30× (thread oversubscription).
+* the vector is cut into tiles of 2^``TILE_BITS`` numbers (128 KiB, cache-resident); per tile one pass writes
+  d∘x together with the flips of bits 0–2 (within groups of 8), then radix-8 passes apply three more bits
+  each (eight contiguous streams, vectorised by LLVM);
+* the bits above the tile are applied in groups of at most ``GROUP_BITS`` bits: each group works on a
+  cache-sized set of 2^group contiguous runs (``CACHE_BITS``), again three bits per radix-8 pass.
+
+So memory is streamed once for the tiles and once per high group (one group up to n = 24, two at n = 25–26),
+instead of once per bit. Larger groups would save a sweep but touch 2^group pages per tile; at n = 26 a 12-bit
+group ran 1.3× slower than two 6-bit groups on the reference machine (TLB misses).
+
+Complex vectors are handled as interleaved float64 pairs (the Hamiltonian is real): the re/im position is one
+more bit whose weight is 0, so one code path serves both (Lanczos for ground states uses real vectors).
+Each output is accumulated in a fixed order (diagonal, then bits in increasing order), so results do not depend
+on the machine. It is deliberately **single-threaded**: the solvers around it run many short BLAS calls, and a
+threaded kernel's spinning workers slowed them by 10–30× on the 2-core reference machine.
 
 ``g`` is indexed by **bit position** b (bit b ↔ site n − 1 − b, the basis convention of :mod:`qflow_exact.hamiltonian`).
 
@@ -27,92 +35,188 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["BLOCK_BITS", "apply_tfim", "split_sweeps"]
+__all__ = ["CACHE_BITS", "GROUP_BITS", "TILE_BITS", "apply_tfim", "split_sweeps", "three_term_update"]
 
-#: log2 of the block length in float64 numbers: 2^13 × 8 B = 64 KiB stay in L1/L2 while the low bits are applied.
-BLOCK_BITS = 13
+#: log2 of the tile length in float64 numbers (2^14 × 8 B = 128 KiB per array, in L2 with x, d and y).
+TILE_BITS = 14
+#: The bits above a tile are applied in groups of at most this many bits.
+GROUP_BITS = 10
+#: log2 of the numbers (per array) a high-bit group works on at a time: 2^group runs of 2^(CACHE_BITS − group).
+CACHE_BITS = 20
 _FLAGS = {"contract"}  # FMA contraction only: no reassociation (results stay reproducible and exact)
 
 
 @numba.njit(cache=True, nogil=True, fastmath=_FLAGS)
-def _diagonal_block(out, x, d, base, size, comp):  # pragma: no cover - compiled
-    o, xb = out[base : base + size], x[base : base + size]
-    if comp == 1:
-        db = d[base : base + size]
-        for t in range(size):
-            o[t] = db[t] * xb[t]
-    else:
-        db = d[base // 2 : (base + size) // 2]
-        for t in range(size // 2):
-            o[2 * t] = db[t] * xb[2 * t]
-            o[2 * t + 1] = db[t] * xb[2 * t + 1]
+def _first_three(out, x, d, base, size, shift, g0, g1, g2):  # pragma: no cover - compiled
+    """out = d∘x − Σ_{b<3} g_b X_b x on [base, base + size), as rows of 8 (LLVM vectorises across rows)."""
+    rows = size // 8
+    xs = x[base : base + size].reshape(rows, 8)
+    os = out[base : base + size].reshape(rows, 8)
+    if shift == 0:
+        ds = d[base : base + size].reshape(rows, 8)
+        for t in range(rows):
+            a, o, e = xs[t], os[t], ds[t]
+            for q in range(8):
+                o[q] = e[q] * a[q] - g0 * a[q ^ 1] - g1 * a[q ^ 2] - g2 * a[q ^ 4]
+    else:  # complex: numbers 2k and 2k + 1 are one amplitude, with diagonal d[k]
+        ds = d[base // 2 : (base + size) // 2].reshape(rows, 4)
+        for t in range(rows):
+            a, o, e = xs[t], os[t], ds[t]
+            for q in range(8):
+                o[q] = e[q >> 1] * a[q] - g0 * a[q ^ 1] - g1 * a[q ^ 2] - g2 * a[q ^ 4]
 
 
 @numba.njit(cache=True, nogil=True, fastmath=_FLAGS)
-def _partner_block(out, x, base, partner, size, g):  # pragma: no cover - compiled
-    o, p = out[base : base + size], x[partner : partner + size]
-    for t in range(size):
-        o[t] -= g * p[t]
+def _radix8(out, x, i0, s, run, g0, g1, g2):  # pragma: no cover - compiled
+    o0, o1, o2, o3 = (
+        out[i0 : i0 + run],
+        out[i0 + s : i0 + s + run],
+        out[i0 + 2 * s : i0 + 2 * s + run],
+        out[i0 + 3 * s : i0 + 3 * s + run],
+    )
+    o4, o5, o6, o7 = (
+        out[i0 + 4 * s : i0 + 4 * s + run],
+        out[i0 + 5 * s : i0 + 5 * s + run],
+        out[i0 + 6 * s : i0 + 6 * s + run],
+        out[i0 + 7 * s : i0 + 7 * s + run],
+    )
+    y0, y1, y2, y3 = (
+        x[i0 : i0 + run],
+        x[i0 + s : i0 + s + run],
+        x[i0 + 2 * s : i0 + 2 * s + run],
+        x[i0 + 3 * s : i0 + 3 * s + run],
+    )
+    y4, y5, y6, y7 = (
+        x[i0 + 4 * s : i0 + 4 * s + run],
+        x[i0 + 5 * s : i0 + 5 * s + run],
+        x[i0 + 6 * s : i0 + 6 * s + run],
+        x[i0 + 7 * s : i0 + 7 * s + run],
+    )
+    for t in range(run):
+        x0, x1, x2, x3, x4, x5, x6, x7 = y0[t], y1[t], y2[t], y3[t], y4[t], y5[t], y6[t], y7[t]
+        o0[t] = o0[t] - g0 * x1 - g1 * x2 - g2 * x4
+        o1[t] = o1[t] - g0 * x0 - g1 * x3 - g2 * x5
+        o2[t] = o2[t] - g0 * x3 - g1 * x0 - g2 * x6
+        o3[t] = o3[t] - g0 * x2 - g1 * x1 - g2 * x7
+        o4[t] = o4[t] - g0 * x5 - g1 * x6 - g2 * x0
+        o5[t] = o5[t] - g0 * x4 - g1 * x7 - g2 * x1
+        o6[t] = o6[t] - g0 * x7 - g1 * x4 - g2 * x2
+        o7[t] = o7[t] - g0 * x6 - g1 * x5 - g2 * x3
 
 
 @numba.njit(cache=True, nogil=True, fastmath=_FLAGS)
-def _flip_stride1(out, x, base, stop, g):  # pragma: no cover - compiled
-    for t in range((stop - base) // 2):
-        i = base + 2 * t
-        out[i] -= g * x[i + 1]
-        out[i + 1] -= g * x[i]
+def _radix4(out, x, i0, s, run, g0, g1):  # pragma: no cover - compiled
+    o0, o1, o2, o3 = (
+        out[i0 : i0 + run],
+        out[i0 + s : i0 + s + run],
+        out[i0 + 2 * s : i0 + 2 * s + run],
+        out[i0 + 3 * s : i0 + 3 * s + run],
+    )
+    y0, y1, y2, y3 = (
+        x[i0 : i0 + run],
+        x[i0 + s : i0 + s + run],
+        x[i0 + 2 * s : i0 + 2 * s + run],
+        x[i0 + 3 * s : i0 + 3 * s + run],
+    )
+    for t in range(run):
+        x0, x1, x2, x3 = y0[t], y1[t], y2[t], y3[t]
+        o0[t] = o0[t] - g0 * x1 - g1 * x2
+        o1[t] = o1[t] - g0 * x0 - g1 * x3
+        o2[t] = o2[t] - g0 * x3 - g1 * x0
+        o3[t] = o3[t] - g0 * x2 - g1 * x1
 
 
 @numba.njit(cache=True, nogil=True, fastmath=_FLAGS)
-def _flip_stride2(out, x, base, stop, g):  # pragma: no cover - compiled
-    for t in range((stop - base) // 4):
-        i = base + 4 * t
-        a0, a1, b0, b1 = x[i], x[i + 1], x[i + 2], x[i + 3]
-        out[i] -= g * b0
-        out[i + 1] -= g * b1
-        out[i + 2] -= g * a0
-        out[i + 3] -= g * a1
-
-
-@numba.njit(cache=True, nogil=True, fastmath=_FLAGS)
-def _flip_stride(out, x, base, stop, stride, g):  # pragma: no cover - compiled
-    for j0 in range(base, stop, 2 * stride):
-        lo_out, hi_out = out[j0 : j0 + stride], out[j0 + stride : j0 + 2 * stride]
-        lo_x, hi_x = x[j0 : j0 + stride], x[j0 + stride : j0 + 2 * stride]
-        for t in range(stride):
-            lo_out[t] -= g * hi_x[t]
-            hi_out[t] -= g * lo_x[t]
+def _radix2(out, x, i0, s, run, g0):  # pragma: no cover - compiled
+    o0, o1 = out[i0 : i0 + run], out[i0 + s : i0 + s + run]
+    y0, y1 = x[i0 : i0 + run], x[i0 + s : i0 + s + run]
+    for t in range(run):
+        x0, x1 = y0[t], y1[t]
+        o0[t] = o0[t] - g0 * x1
+        o1[t] = o1[t] - g0 * x0
 
 
 @numba.njit(cache=True, nogil=True)
-def _apply_blocked(x, d, g, out, comp, block):  # pragma: no cover - compiled
-    """x, out: float64 views (comp = 1 real, 2 complex: re/im interleaved); bit b of the basis index is the
-    float stride comp·2^b. Per block: diagonal, then the high bits as partner blocks streamed from memory,
-    then the low bits inside the block (unit strides vectorised with unrolled loops)."""
-    num_bits = g.shape[0]
-    for base in range(0, x.shape[0], block):
-        _diagonal_block(out, x, d, base, block, comp)
-        for b in range(num_bits):
-            stride = comp << b
-            if stride >= block and g[b] != 0.0:
-                _partner_block(out, x, base, base ^ stride, block, g[b])
-        for b in range(num_bits):
-            stride = comp << b
-            if stride >= block or g[b] == 0.0:
-                continue
-            if stride == 1:
-                _flip_stride1(out, x, base, base + block, g[b])
-            elif stride == 2:
-                _flip_stride2(out, x, base, base + block, g[b])
+def _bits_pass(out, x, g, b, r, base, span, low, chunk, run):  # pragma: no cover - compiled
+    """Bits b … b+r−1 on the tile {base + o + m + c + t}: o over span in steps 2^(b+r), m over [0, 2^b) in steps
+    ``low`` (bits between the tile's contiguous part and b), t < run."""
+    s = 1 << b
+    for o in range(0, span, s << r):
+        for m in range(0, s, low):
+            i0 = base + o + m + chunk
+            if r == 3:
+                _radix8(out, x, i0, s, run, g[b], g[b + 1], g[b + 2])
+            elif r == 2:
+                _radix4(out, x, i0, s, run, g[b], g[b + 1])
             else:
-                _flip_stride(out, x, base, base + block, stride, g[b])
+                _radix2(out, x, i0, s, run, g[b])
+
+
+@numba.njit(cache=True, nogil=True)
+def _apply(x, d, g, out, shift, tile_bits, group_bits, cache_bits):  # pragma: no cover - compiled
+    nb = g.shape[0]
+    size = x.shape[0]
+    if nb < 3:
+        for i in range(size):
+            acc = d[i >> shift] * x[i]
+            for b in range(nb):
+                acc -= g[b] * x[i ^ (1 << b)]
+            out[i] = acc
+        return
+    t_bits = min(tile_bits, nb)
+    tile = 1 << t_bits
+    for base in range(0, size, tile):
+        _first_three(out, x, d, base, tile, shift, g[0], g[1], g[2])
+        for b in range(3, t_bits, 3):
+            r = min(3, t_bits - b)
+            _bits_pass(out, x, g, b, r, base, tile, 1 << b, 0, 1 << b)
+    high = nb - t_bits
+    if high <= 0:
+        return
+    groups = (high + group_bits - 1) // group_bits
+    width = (high + groups - 1) // groups
+    a = t_bits
+    while a < nb:
+        gsize = min(width, nb - a)
+        span = 1 << (a + gsize)
+        low = 1 << a
+        run = min(low, max(8, (1 << cache_bits) >> gsize))
+        for base in range(0, size, span):
+            for chunk in range(0, low, run):
+                for b in range(a, a + gsize, 3):
+                    r = min(3, a + gsize - b)
+                    _bits_pass(out, x, g, b, r, base, span, low, chunk, run)
+        a += gsize
 
 
 def apply_tfim(x: np.ndarray, d: np.ndarray, g: np.ndarray, out: np.ndarray) -> None:
     """Write d∘x − Σ_b g[b]·X_b x into ``out`` (length 2^len(g); contiguous float64 or complex128 ``x``/``out``)."""
-    comp = 2 if x.dtype == np.complex128 else 1
+    complex_vector = x.dtype == np.complex128
     xf, of = x.view(np.float64), out.view(np.float64)
-    _apply_blocked(xf, d, g, of, comp, min(1 << BLOCK_BITS, xf.shape[0]))
+    weights = np.concatenate(([0.0], g)) if complex_vector else np.ascontiguousarray(g, dtype=np.float64)
+    _apply(xf, d, weights, of, int(complex_vector), TILE_BITS, GROUP_BITS, CACHE_BITS)
+
+
+@numba.njit(cache=True, nogil=True, fastmath=_FLAGS)
+def _three_term(w, v, v_prev, alpha, beta_prev):  # pragma: no cover - compiled
+    total = 0.0
+    for i in range(w.shape[0]):
+        r = w[i] - alpha * v[i] - beta_prev * v_prev[i]
+        w[i] = r
+        total += r * r
+    return total
+
+
+def three_term_update(w: np.ndarray, v: np.ndarray, v_prev: np.ndarray, alpha: float, beta_prev: float) -> float:
+    """In place w ← w − α·v − β_prev·v_prev (the Lanczos three-term step, real vectors); returns ‖w‖.
+
+    One pass instead of two axpys and a norm (each a full sweep over the vectors); the sum of squares runs in
+    index order, so the result does not depend on the machine.
+
+    >>> w = np.array([3.0, 4.0]); three_term_update(w, np.array([1.0, 0.0]), np.zeros(2), 3.0, 0.0), w.tolist()
+    (4.0, [0.0, 4.0])
+    """
+    return float(np.sqrt(_three_term(w, v, v_prev, alpha, beta_prev)))
 
 
 # -- split-operator anneal kernels -----------------------------------------------------------------------------

@@ -11,10 +11,10 @@ Backend options (``sampler.run(bqm, protocol, **options)``):
   −A(s)/2 Σ w_i σˣ_i.
 * ``level`` (int, GroundState) — return eigenstate number ``level`` instead of the ground state;
   ``v0`` (GroundState) — Lanczos warm start.
-* ``gap`` (bool, GroundState) — also compute the gap E_{level+1} − E_level. Default: True for a cold start
-  (the lowest level + 2 eigenvalues come out of one Lanczos run anyway), **False with** ``v0``: a warm start
-  computes only levels 0…level, and the gap would cost a second, cold-sized Lanczos run — more than the warm
-  start saves. Info then has ``gap_computed=False``, ``gap=None`` and ``energies`` = the levels computed.
+* ``gap`` (bool, GroundState) — also compute the gap E_{level+1} − E_level. Default False: the ground state
+  of a large problem comes from a Lanczos run that finds only E0, and the gap costs a second run of about the
+  same size (a cold ARPACK run for ``level`` > 0 gets it for free and reports it). Without it info has
+  ``gap_computed=False``, ``gap=None`` and ``energies`` = the levels computed.
 * ``average`` (bool, coherent Survival) — time-averaged populations over [0, time] instead of time ``time``.
 * ``Survival(regime="pure_dephasing", kappa=κ)`` is the Lindblad equation with √κ σᶻ_i on every spin, exact in
   Liouville space up to n = :data:`~qflow_exact.lindblad.PURE_DEPHASING_MAX_SPINS` (info: ``channel_current``,
@@ -57,7 +57,7 @@ from qflow_core.sampler import Sampler, attach_details, spin_sampleset
 from qflow_core.schedules import AnnealSchedule, default_schedule
 from qflow_exact import davies, lindblad
 from qflow_exact.anneal import DEFAULT_TOL, anneal
-from qflow_exact.eigen import ground_state
+from qflow_exact.eigen import eigenpair, ground_state
 from qflow_exact.hamiltonian import TFIMOperator, basis_index, basis_states, diagonal_energies, spin_gammas
 from qflow_exact.imaginary_time import imaginary_time_leakage
 from qflow_exact.krylov import evolve
@@ -73,7 +73,7 @@ _BYTES_PER_ROW = 8 * 4  # energy, probability, num_occurrences, + samples (n byt
 #: The backend options (see the module docstring); the base class refuses any other and checks ranges.
 RUN_PARAMETERS = (
     *SPECTRAL_RUN_PARAMETERS,
-    Parameter("gap", bool, None, "GroundState: also compute the gap (default: True for a cold start)"),
+    Parameter("gap", bool, False, "GroundState: also compute the gap E_{level+1} - E_level"),
     Parameter("average", bool, False, "coherent Survival: time-averaged populations over [0, time]"),
     Parameter(
         "eta",
@@ -96,6 +96,14 @@ RUN_PARAMETERS = (
     ),
 )
 OPTIONS = tuple(p.name for p in RUN_PARAMETERS)
+_METHODS = {  # info["method"] of a ground state, by the solver eigenpair picked
+    "diagonal": "exact diagonal (no transverse field)",
+    "dense eigh": "dense eigh",
+    "lanczos": "lanczos (three-term, matrix-free)",
+    "arpack": "lanczos (ARPACK eigsh, matrix-free)",
+    "warm lanczos": "lanczos, warm start",
+    "warm arpack": "lanczos (ARPACK eigsh, matrix-free), warm start",
+}
 
 
 class ExactSampler(Sampler, SpectralBackend, ImaginaryTimeBackend):
@@ -151,8 +159,8 @@ class ExactSampler(Sampler, SpectralBackend, ImaginaryTimeBackend):
         gammas = _gammas(options.get("gamma_per_spin"), protocol, n)
         details: dict[str, Any] = {}
         state: np.ndarray | None = None
+        energies = diagonal_energies(J, h, memory.offset)  # the SampleSet's energies, computed once
         if isinstance(protocol, Boltzmann) and protocol.gamma == 0:
-            energies = diagonal_energies(J, h, memory.offset)
             logw = -protocol.beta * (energies - energies.min())
             probability = np.exp(logw)
             details["method"] = "enumeration"
@@ -161,12 +169,12 @@ class ExactSampler(Sampler, SpectralBackend, ImaginaryTimeBackend):
             details["method"] = "full diagonalization (z diagonal of exp(-beta H)/Z)"
         elif isinstance(protocol, GroundState):
             level, v0 = options.get("level", 0), options.get("v0")
-            res = ground_state(J, h, gammas, level=level, v0=v0, offset=memory.offset)
-            if v0 is None if options.get("gap") is None else bool(options["gap"]):
+            res = eigenpair(energies, gammas, level=level, v0=v0)
+            if options.get("gap"):
                 res.energies  # noqa: B018 - completes a deferred gap (its products go into num_matvecs)
             state = res.state
             details.update(
-                method="lanczos (ARPACK eigsh, matrix-free)" + (", warm start" if v0 is not None else ""),
+                method=_METHODS[res.method],
                 energy=res.energy,
                 gap=res.gap if res.has_gap else None,
                 gap_computed=res.has_gap,
@@ -175,7 +183,7 @@ class ExactSampler(Sampler, SpectralBackend, ImaginaryTimeBackend):
                 x_expectation=x_expectations(state).tolist(),
                 num_matvecs=res.num_matvecs,
             )
-            probability = np.abs(state) ** 2
+            probability = np.square(state)
         elif isinstance(protocol, Survival):
             probability, state = self._survival(J, h, gammas, protocol, options, details)
         elif isinstance(protocol, Anneal):
@@ -183,8 +191,8 @@ class ExactSampler(Sampler, SpectralBackend, ImaginaryTimeBackend):
             weights = None if options.get("gamma_per_spin") is None else gammas
             tol = float(options.get("tol", DEFAULT_TOL))
             steps = options.get("steps")
-            energies = diagonal_energies(J, h)
-            res = anneal(energies, schedule, protocol.time_us, steps=steps, driver_weights=weights, tol=tol)
+            problem = energies if memory.offset == 0 else energies - memory.offset  # the offset is a global phase
+            res = anneal(problem, schedule, protocol.time_us, steps=steps, driver_weights=weights, tol=tol)
             state = res.state
             probability = np.abs(state) ** 2
             details.update(
@@ -202,7 +210,9 @@ class ExactSampler(Sampler, SpectralBackend, ImaginaryTimeBackend):
             raise AssertionError(protocol)
         probability = probability / probability.sum()
         counts = np.random.default_rng(seed).multinomial(num_reads, probability)
-        sampleset = spin_sampleset(bqm, basis_states(n), probability=probability, num_occurrences=counts)
+        sampleset = spin_sampleset(
+            bqm, basis_states(n), energy=energies, probability=probability, num_occurrences=counts
+        )
         if options.get("return_state") and state is not None:
             details["state"] = state
         return attach_details(sampleset, **details)

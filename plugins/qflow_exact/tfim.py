@@ -6,7 +6,8 @@ The functions live in modules by job; this module gathers their public names:
   (chunked), :func:`hamiltonian` (scipy CSR), :class:`TFIMOperator` (matrix-free), :func:`spin_gammas`,
   :func:`check_size`;
 * :mod:`qflow_exact.eigen` — :func:`ground_state` (Lanczos for the ground state or the k-th eigenstate,
-  with warm starts; the solvers are in :mod:`qflow_exact.lanczos`) and :class:`EigenResult`;
+  with warm starts; the solvers are in :mod:`qflow_exact.lanczos`), :func:`eigenpair` (the same from a
+  precomputed diagonal) and :class:`EigenResult`;
 * :mod:`qflow_exact.observables` — :func:`x_expectations`, :func:`z_probabilities` of a state vector;
 * :mod:`qflow_exact.thermal` — :func:`gibbs`, the dense quantum Gibbs state exp(−βH)/Z for n ≤ 12
   (z populations, expectations, Kubo–Mori covariances).
@@ -20,7 +21,7 @@ The functions live in modules by job; this module gathers their public names:
 (-1.577794, True)
 """
 
-from qflow_exact.eigen import DENSE_MAX_SPINS, EigenResult, ground_state
+from qflow_exact.eigen import DENSE_MAX_SPINS, EigenResult, eigenpair, ground_state
 from qflow_exact.hamiltonian import (
     MAX_SPINS,
     TFIMOperator,
@@ -45,6 +46,7 @@ __all__ = [
     "basis_states",
     "check_size",
     "diagonal_energies",
+    "eigenpair",
     "gibbs",
     "ground_state",
     "hamiltonian",
