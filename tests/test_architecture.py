@@ -2,8 +2,8 @@
 
 Layers, lowest first (a module may import only its own layer and the layers below):
 
-0. plain data and helpers — errors, validation, io, journal, seeding, records, store/, protocols, schedules,
-   transforms, fitting, results
+0. plain data and helpers — errors, validation, io, journal, seeding, records, samplesets, store/, protocols,
+   schedules, transforms, fitting, results
 1. the contract — sampler, parameters, hookspecs, registry, capabilities, testing/, futures
 2. models/ — memories
 3. learning/ — rules, equilibrium propagation, the training loop
@@ -33,6 +33,7 @@ LAYERS = {
         "journal",
         "seeding",
         "records",
+        "samplesets",
         "store",
         "protocols",
         "schedules",
