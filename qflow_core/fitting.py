@@ -17,7 +17,8 @@ Mapping to the two experiments that use this module:
 :func:`fit_softmax` solves the concave score equation ⟨a⟩_β = ā by bracketing and Brent's method (β̂ = ±∞ when
 all mass sits on the arg-max / arg-min, reported in ``boundary``); :func:`fit_lorentzian` scans log γ on a grid
 over [1e-4, 1e4] and refines with bounded Brent; :func:`compare_models` reports Δℓ, ΔAIC, the KL divergences,
-Vuong's z and p, the G-test of the preferred model and a verdict at the 5 % level.
+Vuong's z and p, the G-test of each model (:func:`qflow_core.goodness.g_test`: sparse bins pooled, bootstrap
+when too few reads) and a verdict at the 5 % level that accounts for both (:func:`decide`).
 
 >>> import numpy as np
 >>> a = np.array([1.0, 0.5, 0.0, -0.5, -1.0, 0.25])
@@ -40,9 +41,10 @@ from typing import Any, Literal
 import numpy as np
 from scipy.optimize import brentq, minimize_scalar
 from scipy.special import logsumexp
-from scipy.stats import chi2, norm
+from scipy.stats import norm
 
 from qflow_core.errors import InvalidInputError
+from qflow_core.goodness import GTest, g_test
 from qflow_core.io import to_jsonable
 
 __all__ = [
@@ -51,6 +53,7 @@ __all__ = [
     "ModelComparison",
     "SoftmaxFit",
     "compare_models",
+    "decide",
     "fit_lorentzian",
     "fit_softmax",
     "kl_divergence",
@@ -63,7 +66,7 @@ GAMMA_RANGE = (1e-4, 1e4)
 #: Grid points per decade of γ before the bounded Brent refinement.
 GRID_POINTS_PER_DECADE = 20
 
-Verdict = Literal["softmax", "lorentzian", "undecided"]
+Verdict = Literal["softmax", "lorentzian", "neither", "undecided"]
 
 
 class _ToDict:
@@ -114,13 +117,15 @@ class LorentzianFit(_ToDict):
 class ModelComparison(_ToDict):
     """Softmax vs Lorentzian on one histogram (THEORY Eqs. 29–30).
 
-    * ``delta_loglik`` Δℓ = ℓ̂_S − ℓ̂_L (> 0 favours softmax), ``delta_aic`` = AIC_L − AIC_S = 2Δℓ;
+    * ``delta_loglik`` Δℓ = ℓ̂_S − ℓ̂_L (> 0 favours softmax), ``delta_aic`` = AIC_L − AIC_S = 2Δℓ and
+      ``delta_bic`` = BIC_L − BIC_S (also 2Δℓ: both models have one parameter);
     * ``kl_softmax``, ``kl_lorentzian``: KL(p̂ ‖ fitted model), so Δℓ = N (KL_L − KL_S);
     * ``vuong_z`` = √N r̄ / sd(r), r = log P_Ŝ(m) − log P_L̂(m) under p̂, with two-sided ``vuong_p``
       (nan when r does not vary, e.g. all reads in one category: the test is undefined);
-    * ``preferred``: the model with the higher likelihood; ``g_statistic`` = 2N KL(p̂ ‖ P_preferred) with
-      ``g_dof`` = M − 2 and its χ² ``g_pvalue`` (goodness of fit of the preferred model);
-    * ``verdict``: the sign of z when ``vuong_p < alpha``, else "undecided".
+    * ``softmax_fit`` / ``lorentzian_fit``: each model's G-test (:class:`~qflow_core.goodness.GTest`, sparse
+      bins pooled); ``preferred`` the model with the higher likelihood and ``g_statistic`` / ``g_dof`` /
+      ``g_pvalue`` its test;
+    * ``verdict`` and its ``reason``: :func:`decide` at level ``alpha``.
     """
 
     softmax: SoftmaxFit
@@ -137,6 +142,10 @@ class ModelComparison(_ToDict):
     g_pvalue: float
     alpha: float
     verdict: Verdict
+    delta_bic: float
+    softmax_fit: GTest
+    lorentzian_fit: GTest
+    reason: str
 
 
 # -- validation ---------------------------------------------------------------------------------------------
@@ -303,8 +312,47 @@ def fit_lorentzian(counts: Any, scores: Any, *, origin: float | None = None) -> 
 
 
 # -- model selection ----------------------------------------------------------------------------------------
+def decide(vuong_z: float, vuong_p: float, p_softmax: float, p_lorentzian: float, alpha: float) -> tuple[Verdict, str]:
+    """The verdict at level ``alpha`` from Vuong's test and each model's goodness-of-fit p-value, with its reason.
+
+    1. both models rejected by their G-test at ``alpha`` → ``"neither"``;
+    2. Vuong significant at ``alpha`` and its winner not rejected → the winner;
+    3. otherwise, one model rejected at ``alpha / 2`` while the other is not rejected → the other;
+    4. else ``"undecided"``.
+
+    Under a true model, a wrong-model verdict needs the true model's G-test to reject at α/2 (step 3) or Vuong
+    to point the wrong way at α (probability ≤ α/2): the wrong-model rate is at most α, the false-"neither" rate
+    at most α (the true model rejected at α).
+
+    >>> decide(4.0, 6e-5, 0.4, 1e-9, 0.05)
+    ('softmax', 'Vuong z = +4 (p = 6e-05) favours softmax, which fits (G-test p = 0.4)')
+    >>> decide(0.5, 0.6, 1e-6, 1e-4, 0.05)[0]
+    'neither'
+    """
+    nan_p = {k: (1.0 if math.isnan(v) else v) for k, v in (("softmax", p_softmax), ("lorentzian", p_lorentzian))}
+    fits = f"G-test p: softmax {_p(p_softmax)}, Lorentzian {_p(p_lorentzian)}"
+    if nan_p["softmax"] < alpha and nan_p["lorentzian"] < alpha:
+        return "neither", f"both models rejected at alpha = {alpha:g} ({fits})"
+    if vuong_p < alpha:
+        winner: Literal["softmax", "lorentzian"] = "softmax" if vuong_z > 0 else "lorentzian"
+        vuong = f"Vuong z = {vuong_z:+.3g} (p = {_p(vuong_p)}) favours {winner}"
+        if nan_p[winner] >= alpha:
+            return winner, f"{vuong}, which fits (G-test p = {_p(nan_p[winner])})"
+        return "undecided", f"{vuong} but its G-test rejects it ({fits})"
+    for rejected, other in (("softmax", "lorentzian"), ("lorentzian", "softmax")):
+        if nan_p[rejected] < alpha / 2 and nan_p[other] >= alpha:
+            why = f"{rejected} rejected (G-test p = {_p(nan_p[rejected])} < alpha/2), {other} fits"
+            return other, f"{why}; Vuong not significant"  # type: ignore[return-value]
+    vuong = "Vuong undefined" if math.isnan(vuong_p) else f"Vuong p = {_p(vuong_p)}"
+    return "undecided", f"not distinguishable ({vuong}; {fits})"
+
+
+def _p(p: float) -> str:
+    return "n/a" if math.isnan(p) else format(p, ".2g")
+
+
 def compare_models(counts: Any, scores: Any, *, origin: float | None = None, alpha: float = 0.05) -> ModelComparison:
-    """Fit both models and compare them (THEORY Eqs. 29–30); see :class:`ModelComparison`.
+    """Fit both models, test each one's fit and compare them (THEORY Eqs. 29–30); see :class:`ModelComparison`.
 
     >>> a = np.linspace(1, -1, 8)
     >>> p = np.exp(lorentzian_log_probabilities(a, 0.2))
@@ -320,23 +368,20 @@ def compare_models(counts: Any, scores: Any, *, origin: float | None = None, alp
     p_hat = n / total
     delta = soft.loglik - lor.loglik
     mask = n > 0
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"):
         r = np.log(soft.probabilities[mask]) - np.log(lor.probabilities[mask])
     r_bar = float(p_hat[mask] @ r)
-    sd = math.sqrt(float(p_hat[mask] @ (r - r_bar) ** 2))
+    sd = math.sqrt(float(p_hat[mask] @ (r - r_bar) ** 2)) if np.all(np.isfinite(r)) else math.nan
     if sd > 1e-12 * max(1.0, abs(r_bar)) and math.isfinite(sd):
         z = math.sqrt(total) * r_bar / sd
         p_value = float(2 * norm.sf(abs(z)))
     else:
         z = p_value = math.nan
-    verdict: Verdict = "undecided"
-    if p_value < alpha:
-        verdict = "softmax" if z > 0 else "lorentzian"
+    soft_test = g_test(n, soft.probabilities, refit=lambda c: fit_softmax(c, a).probabilities)
+    lor_test = g_test(n, lor.probabilities, refit=lambda c: fit_lorentzian(c, a, origin=origin).probabilities)
+    verdict, reason = decide(z, p_value, soft_test.pvalue, lor_test.pvalue, alpha)
     preferred: Literal["softmax", "lorentzian"] = "softmax" if delta >= 0 else "lorentzian"
-    winner = soft if preferred == "softmax" else lor
-    g = 2 * total * kl_divergence(p_hat, winner.probabilities)
-    dof = a.size - 2
-    g_p = float(chi2.sf(g, dof)) if dof > 0 else math.nan
+    chosen = soft_test if preferred == "softmax" else lor_test
     return ModelComparison(
         softmax=soft,
         lorentzian=lor,
@@ -347,9 +392,13 @@ def compare_models(counts: Any, scores: Any, *, origin: float | None = None, alp
         vuong_z=z,
         vuong_p=p_value,
         preferred=preferred,
-        g_statistic=g,
-        g_dof=dof,
-        g_pvalue=g_p,
+        g_statistic=chosen.statistic,
+        g_dof=chosen.dof,
+        g_pvalue=chosen.pvalue,
         alpha=alpha,
         verdict=verdict,
+        delta_bic=2 * delta,
+        softmax_fit=soft_test,
+        lorentzian_fit=lor_test,
+        reason=reason,
     )

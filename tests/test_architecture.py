@@ -2,7 +2,8 @@
 
 Layers, lowest first (a module may import only its own layer and the layers below):
 
-0. plain data and helpers — errors, validation, io, seeding, records, protocols, schedules, transforms, fitting, results
+0. plain data and helpers — errors, validation, io, seeding, records, protocols, schedules, transforms, goodness,
+   fitting, temperature, results
 1. the contract — sampler, parameters, hookspecs, registry, capabilities, testing/
 2. models/ — memories
 3. learning/ — rules, equilibrium propagation, the training loop
@@ -25,7 +26,20 @@ CORE = ROOT / "qflow_core"
 PLUGINS = ROOT / "plugins"
 
 LAYERS = {
-    0: ["errors", "validation", "io", "seeding", "records", "protocols", "schedules", "transforms", "fitting", "results"],
+    0: [
+        "errors",
+        "validation",
+        "io",
+        "seeding",
+        "records",
+        "protocols",
+        "schedules",
+        "transforms",
+        "goodness",
+        "fitting",
+        "temperature",
+        "results",
+    ],
     1: ["sampler", "parameters", "hookspecs", "registry", "capabilities", "testing"],
     2: ["models"],
     3: ["learning"],

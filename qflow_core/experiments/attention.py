@@ -2,7 +2,7 @@
 
 One run = one sampler × one protocol on a :class:`~qflow_core.models.attention.OneHotAttention` memory. Non-one-hot
 reads are discarded (and counted); the one-hot histogram is fitted by both models of THEORY Eq. 27 and the
-verdict comes from Vuong's test at 5 % (:func:`qflow_core.fitting.compare_models`).
+verdict weighs Vuong's test and each model's G-test at 5 % (:func:`qflow_core.fitting.compare_models`).
 
 >>> from qflow_core.models.attention import OneHotAttention
 >>> memory = OneHotAttention.random(num_keys=6, dim=8, seed=1)
@@ -66,7 +66,7 @@ class AttentionResult(ExperimentResult):
 
     @property
     def verdict(self) -> str:
-        """ "softmax", "lorentzian", "undecided", or "no one-hot reads"."""
+        """ "softmax", "lorentzian", "neither", "undecided", or "no one-hot reads"."""
         return self.comparison.verdict if self.comparison is not None else "no one-hot reads"
 
     @property
@@ -94,12 +94,12 @@ class AttentionResult(ExperimentResult):
             )
             lines.append(
                 f"KL(p||softmax) = {c.kl_softmax:.3g}, KL(p||Lorentzian) = {c.kl_lorentzian:.3g}  |  Vuong z = "
-                f"{_fmt(c.vuong_z, '.3g')}, p = {_fmt(c.vuong_p, '.3g')}  |  G-test p ({c.preferred}) = "
-                f"{_fmt(c.g_pvalue, '.3g')}"
+                f"{_fmt(c.vuong_z, '.3g')}, p = {_fmt(c.vuong_p, '.3g')}  |  G-test p: softmax "
+                f"{_fmt(c.softmax_fit.pvalue, '.3g')}, Lorentzian {_fmt(c.lorentzian_fit.pvalue, '.3g')}"
             )
         if self.exact_beta is not None:
             lines.append(f"exact probabilities: beta = {_fmt(self.exact_beta)}, gamma = {_fmt(self.exact_gamma)}")
-        lines.append(f"verdict: {self.verdict}")
+        lines.append(f"verdict: {self.verdict}" + (f" ({c.reason})" if c is not None else ""))
         lines.extend(f"warning: {w}" for w in self.warnings)
         return "\n".join(lines)
 
