@@ -43,7 +43,15 @@ from qflow_core.protocols import CAPABILITIES, FIDELITIES, Fidelity, Protocol, S
 from qflow_core.seeding import child_seeds, resolve_seed
 from qflow_core.validation import positive_int
 
-__all__ = ["DEFAULT_TAGS", "Sampler", "attach_details", "check_plugin_output", "spin_sampleset", "validate_bqm"]
+__all__ = [
+    "DEFAULT_TAGS",
+    "PHYSICS_CLASSES",
+    "Sampler",
+    "attach_details",
+    "check_plugin_output",
+    "spin_sampleset",
+    "validate_bqm",
+]
 
 #: Tag keys and their defaults: whether one seed's samples equal another's, whether a run needs the network
 #: or costs money, the largest problem it takes (None: no limit), whether its Boltzmann answer is an exact
@@ -56,6 +64,20 @@ DEFAULT_TAGS: Mapping[str, Any] = {
     "exact_reference": False,
     "thread_safe": True,
 }
+
+
+#: What produced a run's samples, as :meth:`Sampler.physics_class` names it: a distribution built in by the
+#: algorithm, unitary (Schrödinger) dynamics, a weak-coupling thermal bath, a path-integral Monte Carlo emulation of
+#: quantum annealing, the ground state of H(Γ), a physical device, or not declared (e.g. a third-party plugin).
+PHYSICS_CLASSES: tuple[str, ...] = (
+    "thermal by construction",
+    "coherent unitary",
+    "thermal bath (Davies)",
+    "path-integral emulation",
+    "quantum ground state",
+    "hardware",
+    "unspecified",
+)
 
 
 class CheckedRun(NamedTuple):
@@ -115,6 +137,14 @@ class Sampler(dimod.Sampler, abc.ABC):
         """Why ``protocol`` is refused (appended to the UnsupportedProtocolError message), if there is more to
         say than "not declared"."""
         return None
+
+    def physics_class(self, protocol: Protocol | str) -> str:
+        """What produces this sampler's samples for ``protocol``: one of :data:`PHYSICS_CLASSES`.
+
+        The default says "hardware" for a sampler tagged ``costs_money`` and "unspecified" otherwise; a plugin
+        overrides it so a comparison can tell controls (thermal by construction) from evidence.
+        """
+        return "hardware" if self.tags.get("costs_money") else "unspecified"
 
     # -- running ------------------------------------------------------------------------------------------
     def run(
