@@ -113,7 +113,8 @@ def pseudolikelihood_beta(
     rng = np.random.default_rng(seed)
     draws = rng.multinomial(total, weights / total, size=resamples)
     boot = np.array([_beta_root(delta, w.astype(float)) for w in draws])
-    lo, hi = np.quantile(boot, [(1 - level) / 2, (1 + level) / 2]) if resamples else (math.nan, math.nan)
+    quantiles = [(1 - level) / 2, (1 + level) / 2]  # no interpolation: β̂ may be ±inf
+    lo, hi = np.quantile(boot, quantiles, method="inverted_cdf") if resamples else (math.nan, math.nan)
     tv = floor = None
     if bqm.num_variables <= MAX_TV_SPINS:
         tv, floor = _tv_to_boltzmann(bqm, sampleset, beta, total, rng)

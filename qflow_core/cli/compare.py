@@ -1,40 +1,41 @@
 """``qflow compare``: the attention map on every sampler × protocol — the README's main job.
 
-With no arguments it runs the built-in seeded instance (M = 8 keys in d = 16) on every installed sampler with
-every protocol it supports among Boltzmann β = 2, the standard and fast anneal and the ground state at Γ = 0.5
-(on ``exact`` the 20 µs anneal is left out, see :data:`EXACT_LEFT_OUT`), prints the table and writes
-``results/attention.json`` and ``results/attention.png``. The JSON is rewritten after every run, so an
-interruption keeps the finished runs.
+With no arguments it runs the built-in seeded instance (M = 8 keys in d = 16) on the installed **offline, free**
+samplers of the qflow distribution (tags ``requires_network`` and ``costs_money`` false), with every protocol each
+supports among Boltzmann β = 2, the standard and fast anneal and the ground state at Γ = 0.5, prints the table,
+the flags and the interpretation, and writes ``results/attention.json`` and the summary figure
+``results/attention.png`` (+ ``.svg``). A sampler that costs money (a QPU) runs only when named, after the estimated
+QPU access time is printed and confirmed (``--yes`` in scripts); third-party samplers run when named or with
+``--all-installed``. The JSON is rewritten after every row; Ctrl-C keeps the finished rows (JSON and figure).
 
 >>> import tempfile, pathlib
 >>> from qflow_core.cli import main
 >>> out = pathlib.Path(tempfile.mkdtemp())
 >>> main(["compare", "attention", "--samplers", "enum", "--protocols", "boltzmann:beta=1", "--reads", "500",
 ...       "--out", str(out / "a.json"), "--plot", str(out / "a.png"), "--no-progress"])  # doctest: +ELLIPSIS
+1 replicate per row ...
 sampler  protocol ...
-enum     boltzmann:beta=1.0,gamma=0.0  exact ...
+enum     boltzmann:beta=1.0,gamma=0.0  unspecified ...
 wrote ...a.json
-wrote ...a.png
+wrote ...a.png and ...a.svg
 0
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from qflow_core.cli.attention import add_instance_arguments, load_instance
 from qflow_core.cli.common import protocol_argument, seed_argument
-from qflow_core.protocols import parse_protocol
+from qflow_core.errors import InvalidInputError
 
-#: Default-job exception: on ``exact`` the Schrödinger evolution of the 20 µs anneal at this energy scale
-#: (≈1e6 rad of phase) does not converge within the integrator's step cap (it warns and reports
-#: ``converged=False``), so the default job leaves it out; the 20 ns fast anneal converges in well under a second.
-EXACT_DEFAULT_PROTOCOLS = ("boltzmann:beta=2", "anneal:kind=fast", "ground_state:gamma=0.5")
-EXACT_LEFT_OUT = {
-    "anneal:kind=standard": "left out of the default job: exact Schrödinger evolution of the 20 µs anneal does "
-    "not converge at this energy scale (~1e6 rad of phase); ask for it with --samplers exact --protocols",
-}
+#: Default reads and replicates of the default job, chosen to keep it short (see docs/comparison.md for timing).
+DEFAULT_JOB_READS, DEFAULT_JOB_REPLICATES = 2000, 1
+#: Rough QPU access time per run: programming per gauge call plus per-read readout and delay (µs), used to warn
+#: before a paid sampler runs (typical Advantage figures; the solver's own estimate can differ).
+PROGRAMMING_US, PER_READ_OVERHEAD_US, GAUGE_CALLS = 15000.0, 120.0, 4
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -42,14 +43,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "compare",
         help="run the attention map on several samplers and protocols (the main job)",
         description="Run the one-hot attention-map experiment on every sampler x protocol pair (unsupported "
-        "pairs are skipped with the reason), print the table and write the JSON result and a figure.",
+        "pairs are skipped with the reason), print the table, flags and interpretation, and write the JSON result "
+        "and a summary figure.",
     )
     parser.add_argument(
         "experiment", nargs="?", default="attention", choices=["attention"], help="experiment (default attention)"
     )
     parser.add_argument(
-        "--samplers", default=None, help="comma-separated sampler names (default: every installed sampler)"
+        "--samplers",
+        default=None,
+        help="comma-separated sampler names (default: the installed offline, free qflow samplers)",
     )
+    parser.add_argument(
+        "--all-installed", action="store_true", help="default set includes third-party offline, free samplers"
+    )
+    parser.add_argument("--yes", action="store_true", help="do not ask before running a sampler that costs money")
     parser.add_argument(
         "--protocols",
         nargs="+",
@@ -59,34 +67,100 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "ground_state:gamma=0.5)",
     )
     add_instance_arguments(parser)
-    parser.add_argument("--reads", type=int, default=10000, help="reads per run (default 10000)")
+    parser.add_argument(
+        "--reads", type=int, default=DEFAULT_JOB_READS, help=f"reads per run (default {DEFAULT_JOB_READS})"
+    )
+    parser.add_argument(
+        "--replicates",
+        type=int,
+        default=DEFAULT_JOB_REPLICATES,
+        help=f"independent seeds per row (default {DEFAULT_JOB_REPLICATES}, to keep the default job short)",
+    )
     parser.add_argument(
         "--seed", type=seed_argument, default=0, help="master seed (default 0); each run derives its own"
     )
     parser.add_argument("--out", type=Path, default=Path("results/attention.json"), help="JSON result path")
-    parser.add_argument("--plot", type=Path, default=Path("results/attention.png"), help="figure path (PNG)")
+    parser.add_argument("--plot", type=Path, default=Path("results/attention.png"), help="summary figure (PNG + SVG)")
+    parser.add_argument("--detail", action="store_true", help="also write one figure per row beside --plot")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     parser.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace) -> int:
-    from qflow_core.experiments.compare import SkippedRun, compare
+def default_samplers(all_installed: bool = False) -> list[str]:
+    """Installed samplers that need no network and cost nothing; only qflow's own unless ``all_installed``."""
+    from qflow_core.registry import default_registry
+    from qflow_core.sampler import DEFAULT_TAGS, Sampler, distribution_of
 
+    ours = distribution_of(Sampler)["name"]
+    names = []
+    for name, cls in sorted(default_registry().sampler_classes().items()):
+        tags = {**DEFAULT_TAGS, **(getattr(cls, "tags", {}) or {})}
+        if tags["requires_network"] or tags["costs_money"]:
+            continue
+        if all_installed or distribution_of(cls)["name"] == ours:
+            names.append(name)
+    return names
+
+
+def estimated_qpu_access_s(protocols: list, reads: int, replicates: int) -> float:
+    """A rough QPU access time (s) for ``protocols`` × ``replicates`` runs of ``reads`` reads each."""
+    total_us = 0.0
+    for protocol in protocols:
+        anneal_us = float(getattr(protocol, "time_us", 20.0) or 20.0)
+        total_us += GAUGE_CALLS * PROGRAMMING_US + reads * (anneal_us + PER_READ_OVERHEAD_US)
+    return total_us * replicates / 1e6
+
+
+def _confirm_paid(samplers: list[str], protocols: list, args: argparse.Namespace) -> None:
+    from qflow_core.registry import default_registry
+
+    classes = default_registry().sampler_classes()
+    paid = [s for s in samplers if (getattr(classes.get(s), "tags", {}) or {}).get("costs_money")]
+    if not paid:
+        return
+    seconds = estimated_qpu_access_s(protocols, args.reads, args.replicates)
+    print(f"{', '.join(paid)} cost money: estimated QPU access time about {seconds:.2f} s per sampler (rough)")
+    if args.yes:
+        return
+    if not sys.stdin.isatty():
+        raise InvalidInputError(f"{', '.join(paid)} would be charged QPU time; pass --yes to confirm")
+    if input("run on the QPU? [y/N] ").strip().lower() not in ("y", "yes"):
+        raise InvalidInputError("not confirmed: nothing was run on the QPU")
+
+
+def run(args: argparse.Namespace) -> int:
+    from qflow_core.experiments.compare import DEFAULT_PROTOCOLS, compare
+    from qflow_core.protocols import as_protocol
+
+    if args.reads < 1 or args.replicates < 1:
+        raise InvalidInputError("--reads and --replicates must be at least 1")
     memory = load_instance(args)
-    samplers = [s.strip() for s in args.samplers.split(",") if s.strip()] if args.samplers else None
-    protocols = args.protocols if args.protocols is not None else {"exact": EXACT_DEFAULT_PROTOCOLS}
+    if args.samplers:
+        samplers = [s.strip() for s in args.samplers.split(",") if s.strip()]
+    else:
+        samplers = default_samplers(args.all_installed)
+    protocols = args.protocols if args.protocols is not None else [as_protocol(p) for p in DEFAULT_PROTOCOLS]
+    _confirm_paid(samplers, protocols, args)
     result = compare(
         memory,
         samplers,
         protocols,
         num_reads=args.reads,
         seed=args.seed,
+        replicates=args.replicates,
         progress=not args.no_progress,
         checkpoint=args.out,
     )
-    if args.protocols is None and any(row.sampler == "exact" for row in result.rows):
-        result.skipped.extend(SkippedRun("exact", str(parse_protocol(p)), why) for p, why in EXACT_LEFT_OUT.items())
     print(result.table())
     print(f"wrote {result.save(args.out)}")
-    print(f"wrote {result.plot(args.plot)}")
+    print(f"wrote {result.plot(args.plot)} and {args.plot.with_suffix('.svg')}")
+    if args.detail:
+        for run_result in result.runs:
+            name = f"{args.plot.stem}-{run_result.sampler}-{run_result.protocol['protocol']}"
+            kind = run_result.protocol.get("kind")
+            detail = args.plot.with_name(f"{name}{'-' + kind if kind else ''}{args.plot.suffix}")
+            print(f"wrote {run_result.plot(detail)}")
+    if result.interrupted:
+        print("qflow: interrupted; the files hold the finished rows", file=sys.stderr)
+        return 1
     return 1 if result.rows and all(row.error for row in result.rows) else 0

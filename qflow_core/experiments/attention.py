@@ -31,6 +31,7 @@ from qflow_core.protocols import Boltzmann, Protocol, as_protocol, from_dict
 from qflow_core.registry import check_support, resolve_sampler
 from qflow_core.results import ExperimentResult, new_figure, save_figure
 from qflow_core.sampler import Sampler
+from qflow_core.temperature import BetaEstimate, pseudolikelihood_beta
 
 __all__ = ["AttentionResult", "attention_map", "draw_attention"]
 
@@ -40,6 +41,8 @@ class AttentionResult(ExperimentResult):
     """One attention-map run.
 
     ``counts[m]``: one-hot reads on key m; ``num_invalid`` / ``invalid_fraction``: discarded reads;
+    ``effective_beta``: the maximum pseudo-likelihood β̂ of all reads on the full QUBO with its bootstrap interval and
+    TV distance to Boltzmann (:func:`qflow_core.temperature.pseudolikelihood_beta`; with ``calibrate=True``);
     ``exact_probabilities``: P(key m | one-hot) when the backend reports exact probabilities, with the
     N-independent fits ``exact_beta`` / ``exact_gamma`` to them; ``comparison``: both fits and the
     model selection on the counts (None when no read was one-hot); ``timing``: wall seconds of sampling,
@@ -63,6 +66,7 @@ class AttentionResult(ExperimentResult):
     timing: dict[str, float] = field(default_factory=dict)
     info: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    effective_beta: BetaEstimate | None = None
 
     @property
     def verdict(self) -> str:
@@ -123,6 +127,7 @@ def attention_map(
     *,
     num_reads: int = 10000,
     seed: int | None = None,
+    calibrate: bool = False,
     **backend_options: Any,
 ) -> AttentionResult:
     """Run ``protocol`` on ``memory.to_bqm()`` with ``sampler``, decode the keys, fit and compare the models.
@@ -130,6 +135,7 @@ def attention_map(
     ``sampler`` is a :class:`~qflow_core.sampler.Sampler` or an installed sampler's name; ``backend_options``
     go to :meth:`Sampler.run`. For Boltzmann sampling on a non-exact backend the penalty is checked for
     freezing (:meth:`OneHotAttention.warn_if_frozen`, THEORY §3.2): the warning is issued and recorded.
+    ``calibrate=True`` also estimates the effective β of the reads (``effective_beta``).
     """
     if not isinstance(memory, OneHotAttention):
         raise InvalidInputError(f"attention_map needs a OneHotAttention memory, got {type(memory).__name__}")
@@ -153,8 +159,9 @@ def attention_map(
     if decoded.probabilities is not None and np.all(np.isfinite(decoded.probabilities)):
         exact_beta = fit_softmax(decoded.probabilities, memory.scores).beta
         exact_gamma = fit_lorentzian(decoded.probabilities, memory.scores).gamma
-    done = time.perf_counter()
     info = sampleset.info.get("qflow", {})
+    effective = pseudolikelihood_beta(bqm, sampleset, seed=int(info.get("seed", 0))) if calibrate else None
+    done = time.perf_counter()
     return AttentionResult(
         sampler=sampler.name,
         protocol=protocol.to_dict(),
@@ -173,6 +180,7 @@ def attention_map(
         timing={"sample_s": sampled - start, "fit_s": done - sampled, "wall_s": done - start},
         info=json.loads(json.dumps(to_jsonable(info), default=str)),
         warnings=notes,
+        effective_beta=effective,
     )
 
 
