@@ -16,15 +16,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 import numpy as np
 
 from qflow_core.io import atomic_output
 from qflow_core.results import new_figure, save_figure
-
-if TYPE_CHECKING:
-    from qflow_core.experiments.compare import CompareResult
 
 __all__ = ["summary_figure"]
 
@@ -35,8 +32,8 @@ def _num(x: float | None, spec: str) -> str:
     return "-" if x is None or (isinstance(x, float) and np.isnan(x)) else format(x, spec)
 
 
-def summary_figure(result: CompareResult, path: str | os.PathLike) -> Path:
-    """Draw the grid of ``result`` and save it at ``path`` (PNG) and beside it as SVG; returns ``path``."""
+def summary_figure(result: Any, path: str | os.PathLike) -> Path:
+    """Draw the grid of ``result`` (a :class:`~qflow_core.experiments.compare.CompareResult`) and save it at ``path`` (PNG) and beside it as SVG; returns ``path``."""
     runs = {(r.sampler, r.protocol_label): r for r in result.runs}
     rows = [r for r in result.rows if (r.sampler, r.protocols[0]) in runs]
     samplers = list(dict.fromkeys(r.sampler for r in rows)) or ["-"]
