@@ -152,6 +152,11 @@ def run(args: argparse.Namespace) -> int:
         checkpoint=args.out,
     )
     print(result.table())
+    if args.replicates == DEFAULT_JOB_REPLICATES and args.reads == DEFAULT_JOB_READS:
+        print(
+            f"note: the default job runs {DEFAULT_JOB_REPLICATES} replicate of {DEFAULT_JOB_READS} reads per row to "
+            "stay short; for spread and power use e.g. --replicates 5 --reads 10000"
+        )
     print(f"wrote {result.save(args.out)}")
     print(f"wrote {result.plot(args.plot)} and {args.plot.with_suffix('.svg')}")
     if args.detail:
