@@ -33,7 +33,8 @@ def _num(x: float | None, spec: str) -> str:
 
 
 def summary_figure(result: Any, path: str | os.PathLike) -> Path:
-    """Draw the grid of ``result`` (a :class:`~qflow_core.experiments.compare.CompareResult`) and save it at ``path`` (PNG) and beside it as SVG; returns ``path``."""
+    """Draw the grid of ``result`` (a :class:`~qflow_core.experiments.compare.CompareResult`) and save it at
+    ``path`` (PNG) and beside it as SVG; returns ``path``."""
     runs = {(r.sampler, r.protocol_label): r for r in result.runs}
     rows = [r for r in result.rows if (r.sampler, r.protocols[0]) in runs]
     samplers = list(dict.fromkeys(r.sampler for r in rows)) or ["-"]
