@@ -30,6 +30,9 @@ from pathlib import Path
 from qflow_core.cli.attention import add_instance_arguments, load_instance
 from qflow_core.cli.common import protocol_argument, seed_argument
 from qflow_core.errors import InvalidInputError
+from qflow_core.experiments.compare import default_samplers
+
+__all__ = ["default_samplers", "estimated_qpu_access_s", "register", "run"]
 
 #: Default reads and replicates of the default job, chosen to keep it short (see docs/comparison.md for timing).
 DEFAULT_JOB_READS, DEFAULT_JOB_REPLICATES = 2000, 1
@@ -84,22 +87,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--detail", action="store_true", help="also write one figure per row beside --plot")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     parser.set_defaults(func=run)
-
-
-def default_samplers(all_installed: bool = False) -> list[str]:
-    """Installed samplers that need no network and cost nothing; only qflow's own unless ``all_installed``."""
-    from qflow_core.registry import default_registry
-    from qflow_core.sampler import DEFAULT_TAGS, Sampler, distribution_of
-
-    ours = distribution_of(Sampler)["name"]
-    names = []
-    for name, cls in sorted(default_registry().sampler_classes().items()):
-        tags = {**DEFAULT_TAGS, **(getattr(cls, "tags", {}) or {})}
-        if tags["requires_network"] or tags["costs_money"]:
-            continue
-        if all_installed or distribution_of(cls)["name"] == ours:
-            names.append(name)
-    return names
 
 
 def estimated_qpu_access_s(protocols: list, reads: int, replicates: int) -> float:

@@ -42,12 +42,12 @@ from qflow_core.experiments.flags import Flag, physics_flags, same_physics
 from qflow_core.io import atomic_write_json
 from qflow_core.models.attention import OneHotAttention
 from qflow_core.protocols import Protocol, as_protocol
-from qflow_core.registry import available_samplers, resolve_sampler
+from qflow_core.registry import default_registry, resolve_sampler
 from qflow_core.results import ExperimentResult
-from qflow_core.sampler import Sampler
+from qflow_core.sampler import DEFAULT_TAGS, Sampler, distribution_of
 from qflow_core.seeding import child_seed
 
-__all__ = ["CompareResult", "CompareRow", "SkippedRun", "builtin_instance", "compare", "run_seed"]
+__all__ = ["CompareResult", "CompareRow", "SkippedRun", "builtin_instance", "compare", "default_samplers", "run_seed"]
 
 #: Reads per run when ``num_reads`` does not name the sampler.
 DEFAULT_READS = 10000
@@ -124,6 +124,19 @@ def builtin_instance(*, scale: float | None = None, penalty: float | None = None
     return OneHotAttention.random(BUILTIN_NUM_KEYS, BUILTIN_DIM, seed=BUILTIN_SEED, scale=scale, penalty=penalty)
 
 
+def default_samplers(all_installed: bool = False) -> list[str]:
+    """Installed samplers that need no network and cost nothing; only qflow's own unless ``all_installed``."""
+    ours = distribution_of(Sampler)["name"]
+    names = []
+    for name, cls in sorted(default_registry().sampler_classes().items()):
+        tags = {**DEFAULT_TAGS, **(getattr(cls, "tags", {}) or {})}
+        if tags["requires_network"] or tags["costs_money"]:
+            continue
+        if all_installed or distribution_of(cls)["name"] == ours:
+            names.append(name)
+    return names
+
+
 def run_seed(seed: int, sampler: str, protocol: Protocol | str) -> int:
     """The seed of one row: :func:`~qflow_core.seeding.child_seed` of ``seed`` keyed by sampler and protocol."""
     return child_seed(seed, f"{sampler}|{as_protocol(protocol)}")
@@ -144,8 +157,8 @@ def compare(
 ) -> CompareResult:
     """Run :func:`attention_map` ``replicates`` times for every sampler × protocol; see the module docstring.
 
-    ``samplers``: instances or names (default: every installed sampler — the CLI narrows this to the offline, free
-    ones). ``protocols``: a list used for every sampler, or ``{sampler name: list}`` (default:
+    ``samplers``: instances or names (default: :func:`default_samplers`, the offline, free qflow samplers).
+    ``protocols``: a list used for every sampler, or ``{sampler name: list}`` (default:
     :data:`DEFAULT_PROTOCOLS`). ``num_reads``: an int or ``{sampler name: reads}`` (others get
     :data:`DEFAULT_READS`). ``backend_options``: ``{sampler name: options}`` forwarded to :meth:`Sampler.run`.
     ``progress`` shows a tqdm bar on stderr.
@@ -194,7 +207,7 @@ def compare(
 def _plan(
     result: CompareResult, samplers: Sequence[Sampler | str] | None, protocols: ProtocolsArg | None, num_reads: Any
 ) -> list[tuple[Sampler, Protocol, int]]:
-    names = list(samplers) if samplers is not None else available_samplers()
+    names = list(samplers) if samplers is not None else default_samplers()
     protocols = DEFAULT_PROTOCOLS if protocols is None else protocols
     plan: list[tuple[Sampler, Protocol, int]] = []
     for entry in names:
