@@ -76,18 +76,18 @@ def flip_energy_changes(bqm: dimod.BinaryQuadraticModel, sampleset: dimod.Sample
     return -2.0 * samples * field, np.asarray(sampleset.record.num_occurrences, dtype=float)
 
 
-def _beta_root(delta: np.ndarray, weights: np.ndarray) -> float:
-    """Root of Σ_r w_r Σ_i ΔE_ri σ(−β ΔE_ri) (decreasing in β)."""
+def _beta_root(values: np.ndarray, counts: np.ndarray) -> float:
+    """Root of Σ_u c_u ΔE_u σ(−β ΔE_u) over the distinct flip energies ΔE_u with multiplicities c_u."""
 
     def score(beta: float) -> float:
-        return float(weights @ np.sum(delta * expit(-beta * delta), axis=1))
+        return float(counts @ (values * expit(-beta * values)))
 
-    used = weights > 0
-    if not np.any(delta[used] < 0):
+    used = counts > 0
+    if not np.any(values[used] < 0):
         return math.inf
-    if not np.any(delta[used] > 0):
+    if not np.any(values[used] > 0):
         return -math.inf
-    scale = 1.0 / max(float(np.max(np.abs(delta[used]))), 1e-300)
+    scale = 1.0 / max(float(np.max(np.abs(values[used]))), 1e-300)
     lo, hi = -scale, scale
     while score(hi) > 0:
         lo, hi = hi, 2 * hi
@@ -109,10 +109,13 @@ def pseudolikelihood_beta(
     total = int(weights.sum())
     if total <= 0:
         raise InvalidInputError("the SampleSet has no reads to estimate a temperature from")
-    beta = _beta_root(delta, weights)
+    values, inverse = np.unique(delta, return_inverse=True)
+    per_row = np.zeros((delta.shape[0], values.size))  # how often each distinct ΔE occurs in each row
+    np.add.at(per_row, (np.repeat(np.arange(delta.shape[0]), delta.shape[1]), inverse.ravel()), 1.0)
+    beta = _beta_root(values, weights @ per_row)
     rng = np.random.default_rng(seed)
-    draws = rng.multinomial(total, weights / total, size=resamples)
-    boot = np.array([_beta_root(delta, w.astype(float)) for w in draws])
+    draws = rng.multinomial(total, weights / total, size=resamples).astype(float)
+    boot = np.array([_beta_root(values, c) for c in draws @ per_row])
     quantiles = [(1 - level) / 2, (1 + level) / 2]  # no interpolation: β̂ may be ±inf
     lo, hi = np.quantile(boot, quantiles, method="inverted_cdf") if resamples else (math.nan, math.nan)
     tv = floor = None
