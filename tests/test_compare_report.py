@@ -145,3 +145,15 @@ def test_effective_beta_matches_dwave_system_and_catches_a_cold_sampler():
     assert estimate.interval[0] < 0.8 < estimate.interval[1] and estimate.tv < 2 * estimate.tv_floor
     ground = dimod.SampleSet.from_samples_bqm((states.first.sample, states.variables), bqm)  # every read a minimum
     assert math.isinf(pseudolikelihood_beta(bqm, ground, resamples=5).beta)
+
+
+def test_rows_in_threads_equal_the_serial_rows_and_keep_their_own_warnings():
+    args = (builtin_instance(), ["dwave-mock", "sa"], ["boltzmann:beta=2", "anneal:kind=fast"])
+    serial = compare(*args, num_reads=300, seed=2, progress=False)
+    threaded = compare(*args, num_reads=300, seed=2, progress=False, jobs=2)
+    assert [(r.sampler, r.protocol, r.beta, r.p_softmax) for r in threaded.rows] == [
+        (r.sampler, r.protocol, r.beta, r.p_softmax) for r in serial.rows
+    ]
+    assert threaded.warnings == serial.warnings
+    warned = {r.sampler for r in threaded.rows if any(f["code"] == "warning" for f in r.flags)}
+    assert warned == {"dwave-mock"}  # the mock's "colder than the solver reaches" stays on the mock's row

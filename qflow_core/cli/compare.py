@@ -24,6 +24,7 @@ wrote ...a.png and ...a.svg
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -36,6 +37,8 @@ __all__ = ["default_samplers", "estimated_qpu_access_s", "register", "run"]
 
 #: Default reads and replicates of the default job, chosen to keep it short (see docs/comparison.md for timing).
 DEFAULT_JOB_READS, DEFAULT_JOB_REPLICATES = 2000, 1
+#: Threads running rows at once in the default job (at most two: the machine the budget is set for).
+DEFAULT_JOBS = min(2, os.cpu_count() or 1)
 #: Rough QPU access time per run: programming per gauge call plus per-read readout and delay (µs), used to warn
 #: before a paid sampler runs (typical Advantage figures; the solver's own estimate can differ).
 PROGRAMMING_US, PER_READ_OVERHEAD_US, GAUGE_CALLS = 15000.0, 120.0, 4
@@ -85,6 +88,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", type=Path, default=Path("results/attention.json"), help="JSON result path")
     parser.add_argument("--plot", type=Path, default=Path("results/attention.png"), help="summary figure (PNG + SVG)")
     parser.add_argument("--detail", action="store_true", help="also write one figure per row beside --plot")
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=DEFAULT_JOBS,
+        help=f"rows run concurrently in threads (default {DEFAULT_JOBS}; the numbers do not depend on it)",
+    )
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     parser.set_defaults(func=run)
 
@@ -119,8 +128,8 @@ def run(args: argparse.Namespace) -> int:
     from qflow_core.experiments.compare import DEFAULT_PROTOCOLS, compare
     from qflow_core.protocols import as_protocol
 
-    if args.reads < 1 or args.replicates < 1:
-        raise InvalidInputError("--reads and --replicates must be at least 1")
+    if args.reads < 1 or args.replicates < 1 or args.jobs < 1:
+        raise InvalidInputError("--reads, --replicates and --jobs must be at least 1")
     memory = load_instance(args)
     if args.samplers:
         samplers = [s.strip() for s in args.samplers.split(",") if s.strip()]
@@ -135,6 +144,7 @@ def run(args: argparse.Namespace) -> int:
         num_reads=args.reads,
         seed=args.seed,
         replicates=args.replicates,
+        jobs=args.jobs,
         progress=not args.no_progress,
         checkpoint=args.out,
     )

@@ -25,10 +25,13 @@ replicates never changes another run's numbers.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+import threading
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -154,6 +157,7 @@ def compare(
     progress: bool = True,
     checkpoint: str | os.PathLike | None = None,
     backend_options: Mapping[str, Mapping[str, Any]] | None = None,
+    jobs: int = 1,
 ) -> CompareResult:
     """Run :func:`attention_map` ``replicates`` times for every sampler × protocol; see the module docstring.
 
@@ -161,47 +165,95 @@ def compare(
     ``protocols``: a list used for every sampler, or ``{sampler name: list}`` (default:
     :data:`DEFAULT_PROTOCOLS`). ``num_reads``: an int or ``{sampler name: reads}`` (others get
     :data:`DEFAULT_READS`). ``backend_options``: ``{sampler name: options}`` forwarded to :meth:`Sampler.run`.
-    ``progress`` shows a tqdm bar on stderr.
+    ``progress`` shows a tqdm bar on stderr. ``jobs``: rows run concurrently in that many threads (every qflow
+    sampler is thread-safe and seeds are per row, so the numbers do not depend on it); a sampler's first row runs
+    before its others, so one that is unreachable is tried once.
     """
     from tqdm.auto import tqdm
 
     result = CompareResult(memory.scores.copy(), memory.penalty, seed, replicates=max(1, int(replicates)), alpha=alpha)
     plan = _plan(result, samplers, protocols, num_reads)
     options = backend_options or {}
-    unreachable: dict[str, str] = {}  # sampler → error of its first run, when that was a BackendError
-    attempted: set[str] = set()
-    bar = tqdm(plan, desc="attention map", unit="row", disable=not progress, file=sys.stderr, leave=True)
-    try:
-        for sampler, protocol, reads in bar:
-            bar.set_postfix_str(f"{sampler.name} {protocol.name}")
-            if sampler.name in unreachable:
-                reason = f"not attempted: {sampler.name} is unavailable ({unreachable[sampler.name]})"
-                result.skipped.append(SkippedRun(sampler.name, str(protocol), reason))
-                continue
-            first_attempt = sampler.name not in attempted
-            attempted.add(sampler.name)
-            try:
-                runs = _replicates(memory, sampler, protocol, reads, seed, result, options.get(sampler.name, {}))
-            except BackendError as exc:
-                if not first_attempt:
-                    result.rows.append(_error_row(sampler, protocol, reads, seed, exc))
-                else:  # e.g. no credentials or service unreachable: the sampler is unavailable, not broken
-                    unreachable[sampler.name] = "its first run failed with BackendError"
-                    result.skipped.append(SkippedRun(sampler.name, str(protocol), f"unavailable: {exc}"))
-            except KeyboardInterrupt:
-                raise
-            except Exception as exc:  # record and keep going: finished runs are never lost
-                result.rows.append(_error_row(sampler, protocol, reads, seed, exc))
-            else:
-                result.runs.append(runs[0][0])
-                result.rows.append(CompareRow.from_runs(runs, sampler.physics_class(protocol), alpha))
-            if checkpoint is not None:
-                atomic_write_json(checkpoint, result.finish().to_dict())
-    except KeyboardInterrupt:
-        result.interrupted = True
-    finally:
-        bar.close()
-    return result.finish()
+    by_sampler: dict[str, list[int]] = {}  # plan indices of each sampler, in order
+    for k, (sampler, _, _) in enumerate(plan):
+        by_sampler.setdefault(sampler.name, []).append(k)
+    rows: dict[int, CompareRow] = {}
+    runs: dict[int, AttentionResult] = {}
+    router = _WarningRouter(warnings.showwarning)
+
+    def task(k: int) -> list[tuple[AttentionResult, list[Flag]]]:
+        sampler, protocol, reads = plan[k]
+        return _replicates(memory, sampler, protocol, reads, seed, result, options.get(sampler.name, {}), router)
+
+    def record() -> None:
+        result.rows = [rows[k] for k in sorted(rows)]
+        result.runs = [runs[k] for k in sorted(runs)]
+        result.finish()
+
+    bar = tqdm(total=len(plan), desc="attention map", unit="row", disable=not progress, file=sys.stderr, leave=True)
+    with warnings.catch_warnings(), ThreadPoolExecutor(max_workers=max(1, int(jobs))) as pool:
+        warnings.simplefilter("always")
+        warnings.showwarning = router.show
+        futures = {pool.submit(task, ks[0]): ks[0] for ks in by_sampler.values()}  # first runs first
+        try:
+            while futures:
+                for future in wait(futures, return_when=FIRST_COMPLETED).done:
+                    k = futures.pop(future)
+                    sampler, protocol, reads = plan[k]
+                    is_first = k == by_sampler[sampler.name][0]
+                    later = by_sampler[sampler.name][1:] if is_first else []
+                    try:
+                        done = future.result()
+                    except BackendError as exc:
+                        if not is_first:
+                            rows[k] = _error_row(sampler, protocol, reads, seed, exc)
+                        else:  # e.g. no credentials or service unreachable: the sampler is unavailable, not broken
+                            result.skipped.append(SkippedRun(sampler.name, str(protocol), f"unavailable: {exc}"))
+                            why = (
+                                f"not attempted: {sampler.name} is unavailable (its first run failed with BackendError)"
+                            )
+                            result.skipped.extend(SkippedRun(sampler.name, str(plan[j][1]), why) for j in later)
+                            later = []
+                    except Exception as exc:  # record and keep going: finished runs are never lost
+                        rows[k] = _error_row(sampler, protocol, reads, seed, exc)
+                    else:
+                        runs[k] = done[0][0]
+                        rows[k] = CompareRow.from_runs(done, sampler.physics_class(protocol), alpha)
+                    futures.update({pool.submit(task, j): j for j in later})
+                    bar.update(1)
+                    if checkpoint is not None:
+                        record()
+                        atomic_write_json(checkpoint, result.to_dict())
+        except KeyboardInterrupt:
+            result.interrupted = True
+            pool.shutdown(wait=False, cancel_futures=True)
+        finally:
+            bar.close()
+    record()
+    return result
+
+
+class _WarningRouter:
+    """``warnings.showwarning`` that hands each worker thread's warnings to that thread's open collector."""
+
+    def __init__(self, fallback: Any) -> None:
+        self.fallback = fallback
+        self.local = threading.local()
+
+    def show(self, message: Any, category: Any, filename: str, lineno: int, file: Any = None, line: Any = None) -> None:
+        sink = getattr(self.local, "sink", None)
+        if sink is None:
+            self.fallback(message, category, filename, lineno, file, line)
+        else:
+            sink.append(str(message))
+
+    @contextlib.contextmanager
+    def collect(self) -> Iterator[list[str]]:
+        self.local.sink = []
+        try:
+            yield self.local.sink
+        finally:
+            self.local.sink = None
 
 
 def _plan(
@@ -238,13 +290,13 @@ def _replicates(
     seed: int,
     result: CompareResult,
     options: Mapping[str, Any],
+    router: _WarningRouter,
 ) -> list[tuple[AttentionResult, list[Flag]]]:
     """Every replicate of one row, each with its flags (warnings it issued are caught and become flags)."""
     first = run_seed(seed, sampler.name, protocol)
     runs = []
     for r in range(result.replicates):
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
+        with router.collect() as caught:
             run = attention_map(
                 memory,
                 sampler,
@@ -254,7 +306,7 @@ def _replicates(
                 calibrate=True,
                 **options,
             )
-        runs.append((run, physics_flags(run, [str(w.message) for w in caught])))
+        runs.append((run, physics_flags(run, caught)))
     return runs
 
 
