@@ -93,6 +93,11 @@ def test_interpretation_is_generated_from_the_rows():
     coherent.verdicts = {"neither": 2}
     bad = " ".join(interpretation([control, coherent], 2).split())
     assert "does not uniformly agree" in bad and "1 rows fit neither" in bad
+    assert "indistinguishable from Boltzmann" not in good
+    control.tv_boltzmann, control.tv_floor, control.effective_beta = 0.021, 0.02, 1.97
+    assert "indistinguishable from Boltzmann at their own effective beta" in interpretation([control], 2)
+    control.tv_boltzmann = 0.2  # ten times what a thermal sampler shows
+    assert "indistinguishable from Boltzmann" not in interpretation([control], 2)
     control.verdicts = {"softmax": 1, "undecided": 1}
     assert "1 of 1 controls did not come out softmax" in " ".join(interpretation([control, coherent], 2).split())
 

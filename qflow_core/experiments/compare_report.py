@@ -30,6 +30,8 @@ from qflow_core.experiments.attention import AttentionResult
 __all__ = ["CompareRow", "interpretation", "rows_table"]
 
 CONTROL_CLASS = "thermal by construction"
+#: A row whose TV to Boltzmann at its effective β is within this factor of a thermal sampler's TV reads as thermal.
+THERMAL_TV = 1.5
 #: Line width of the interpretation paragraph.
 WRAP = 116
 
@@ -217,6 +219,16 @@ def interpretation(rows: list[CompareRow], replicates: int) -> str:
             "sampler did not reach its target distribution (e.g. too few sweeps, a frozen penalty, an unreachable "
             "beta) or the data cannot tell the models apart; read the flags and p-values before any evidence."
         )
+    thermal = [
+        r for r in done if r.tv_boltzmann is not None and r.tv_floor and r.tv_boltzmann <= THERMAL_TV * r.tv_floor
+    ]
+    if thermal:
+        parts.append(
+            "Reads indistinguishable from Boltzmann at their own effective beta (TV within "
+            f"{THERMAL_TV:g}x of a thermal sampler's): "
+            + "; ".join(f"{r.sampler} {r.protocol} (beta-hat {r.effective_beta:.3g})" for r in thermal)
+            + "."
+        )
     hardware = [r for r in evidence if r.physics_class == "hardware"]
     if evidence:
         parts.append(
@@ -234,7 +246,7 @@ def interpretation(rows: list[CompareRow], replicates: int) -> str:
         )
     if any(r.flags for r in done):
         parts.append("Flagged rows ran physics that differs from the request; their verdicts describe what ran.")
-    return textwrap.fill(" ".join(parts), width=WRAP)
+    return textwrap.fill(" ".join(parts), width=WRAP, break_on_hyphens=False)
 
 
 def _claim(standard: list[CompareRow], coherent: list[CompareRow]) -> str:
