@@ -156,12 +156,10 @@ def run(args: argparse.Namespace) -> int:
         )
     print(f"wrote {result.save(args.out)}")
     print(f"wrote {result.plot(args.plot)} and {args.plot.with_suffix('.svg')}")
-    if args.detail:
-        for run_result in result.runs:
-            name = f"{args.plot.stem}-{run_result.sampler}-{run_result.protocol['protocol']}"
-            kind = run_result.protocol.get("kind")
-            detail = args.plot.with_name(f"{name}{'-' + kind if kind else ''}{args.plot.suffix}")
-            print(f"wrote {run_result.plot(detail)}")
+    if args.detail:  # numbered, so two protocols of one kind never overwrite each other
+        for k, run_result in enumerate(result.runs, start=1):
+            name = f"{args.plot.stem}-{k:02d}-{run_result.sampler}-{run_result.protocol['protocol']}"
+            print(f"wrote {run_result.plot(args.plot.with_name(name + args.plot.suffix))}")
     if result.interrupted:
         print("qflow: interrupted; the files hold the finished rows", file=sys.stderr)
         return 1

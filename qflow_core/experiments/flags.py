@@ -8,6 +8,8 @@ Each flag has a short ``code`` and a sentence. A run is flagged when
 * ``fit_at_bound`` — β̂ or γ̂ sits at an end of its range;
 * ``invalid_reads`` — more than :data:`INVALID_THRESHOLD` of the reads violate the one-hot constraint;
 * ``not_converged`` — the backend reports ``converged`` false;
+* ``single_time_coherent`` — a coherent survival read at one time, not time-averaged (the populations oscillate in
+  t, so the histogram depends on the exact time chosen; the backend option ``average=True`` averages over [0, t]);
 * ``request_ignored`` — the backend notes that part of the request was ignored / not used;
 * ``warning`` — a warning the run issued or recorded;
 * ``same_physics`` — two protocols of one sampler produced identical exact distributions (set by
@@ -89,6 +91,14 @@ def physics_flags(run: AttentionResult, warnings: Iterable[str] = ()) -> list[Fl
         )
     if backend.get("converged") is False:
         flags.append(Flag("not_converged", "the backend reports that its evolution did not converge"))
+    if run.protocol.get("regime") == "coherent" and backend.get("averaged") is not True:
+        flags.append(
+            Flag(
+                "single_time_coherent",
+                f"coherent leakage read at the single time t = {run.protocol.get('time')}: the populations oscillate "
+                "in t; time-average them (backend option average=True) for a verdict that does not hinge on t",
+            )
+        )
     flags.extend(Flag("request_ignored", f"{key}: {note}") for key, note in _notes(backend))
     for message in dict.fromkeys([*run.warnings, *warnings]):
         flags.append(Flag("warning", message))
