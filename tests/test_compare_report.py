@@ -150,7 +150,7 @@ def test_effective_beta_matches_dwave_system_and_catches_a_cold_sampler():
     estimate = pseudolikelihood_beta(bqm, sampleset.aggregate(), seed=0)
     assert estimate.beta == pytest.approx(1 / reference, rel=1e-8)
     assert estimate.interval[0] < 0.8 < estimate.interval[1] and estimate.tv < 2 * estimate.tv_floor
-    ground = dimod.SampleSet.from_samples_bqm((states.first.sample, states.variables), bqm)  # every read a minimum
+    ground = dimod.SampleSet.from_samples_bqm(states.first.sample, bqm)  # every read a minimum
     assert math.isinf(pseudolikelihood_beta(bqm, ground, resamples=5).beta)
 
 
