@@ -94,7 +94,6 @@ def summary_figure(result: Any, path: str | os.PathLike) -> Path:
                 va="top",
                 fontsize=6,
                 color=FLAG_COLOR,
-                wrap=True,
             )
         ax.text(0.02, 0.03, row.physics_class, transform=ax.transAxes, fontsize=6, color="#555555")
     for i in range(len(samplers)):
@@ -102,8 +101,13 @@ def summary_figure(result: Any, path: str | os.PathLike) -> Path:
             if (i, j) not in used:
                 axes[i, j].set_facecolor("#f0f0f0")
                 axes[i, j].text(0.5, 0.5, "not run", transform=axes[i, j].transAxes, ha="center", color="#888888")
+    from matplotlib.ticker import FixedLocator, NullLocator
+
     axes[0, 0].set_yscale("log", nonpositive="clip")
     axes[0, 0].set_ylim(floor, 1.5)
+    decades = np.arange(np.floor(np.log10(floor)), 1)
+    axes[0, 0].yaxis.set_major_locator(FixedLocator(10.0**decades))  # few fixed ticks: shared by every panel
+    axes[0, 0].yaxis.set_minor_locator(NullLocator())
     axes[0, 0].set_xticks(x)
     for ax in axes[-1]:
         ax.set_xlabel("key rank (best score first)", fontsize=8)
@@ -116,6 +120,8 @@ def summary_figure(result: Any, path: str | os.PathLike) -> Path:
         f"Attention map, softmax vs Lorentzian (M = {len(result.scores)} keys, {spread}; red = flagged)", fontsize=11
     )
     path = Path(path)
-    with atomic_output(path.with_suffix(".svg")) as tmp:
-        fig.savefig(tmp)
-    return save_figure(fig, path)
+    with atomic_output(path) as tmp:
+        fig.savefig(tmp, dpi=130)
+    fig.set_layout_engine("none")  # the layout is done: the SVG reuses it
+    save_figure(fig, path.with_suffix(".svg"))
+    return path
