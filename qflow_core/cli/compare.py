@@ -24,7 +24,6 @@ wrote ...a.png and ...a.svg
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -36,9 +35,10 @@ from qflow_core.experiments.compare import default_samplers
 __all__ = ["default_samplers", "estimated_qpu_access_s", "register", "run"]
 
 #: Default reads and replicates of the default job, chosen to keep it short (see docs/comparison.md for timing).
-DEFAULT_JOB_READS, DEFAULT_JOB_REPLICATES = 2000, 1
-#: Threads running rows at once in the default job (at most two: the machine the budget is set for).
-DEFAULT_JOBS = min(2, os.cpu_count() or 1)
+DEFAULT_JOB_READS, DEFAULT_JOB_REPLICATES = 1000, 1
+#: Threads running rows at once by default: one. Rows in threads give the same numbers, but on a loaded machine they
+#: were measured slower than serial (GIL and core contention), so threads are opt-in (--jobs 2).
+DEFAULT_JOBS = 1
 #: Rough QPU access time per run: programming per gauge call plus per-read readout and delay (µs), used to warn
 #: before a paid sampler runs (typical Advantage figures; the solver's own estimate can differ).
 PROGRAMMING_US, PER_READ_OVERHEAD_US, GAUGE_CALLS = 15000.0, 120.0, 4
