@@ -190,3 +190,13 @@ def test_detail_writes_one_figure_per_row(tmp_path):
         "a-01-enum-boltzmann.png",
         "a-02-enum-boltzmann.png",
     ]
+
+
+def test_calibrate_cli_recovers_the_beta_of_an_exact_boltzmann_sampler(tmp_path, capsys):
+    out = tmp_path / "beta.json"
+    args = ["calibrate", "--sampler", "enum", "--protocol", "boltzmann:beta=1.5", "--reads", "4000", "--seed", "3"]
+    assert main([*args, "--out", str(out)]) == 0
+    data = json.loads(out.read_text())
+    low, high = data["interval"]
+    assert data["sampler"] == "enum" and low < 1.5 < high and high - low < 0.3
+    assert data["tv"] < 2 * data["tv_floor"] and "effective beta" in capsys.readouterr().out

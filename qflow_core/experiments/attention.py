@@ -6,7 +6,7 @@ verdict weighs Vuong's test and each model's G-test at 5 % (:func:`qflow_core.fi
 
 >>> from qflow_core.models.attention import OneHotAttention
 >>> memory = OneHotAttention.random(num_keys=6, dim=8, seed=1)
->>> result = attention_map(memory, "enum", "boltzmann:beta=2", num_reads=20000, seed=3)
+>>> result = attention_map(memory, "enum", "boltzmann:beta=2", num_reads=20000, seed=5)
 >>> result.verdict, abs(result.comparison.softmax.beta - 2) < 3 * result.comparison.softmax.se
 ('softmax', True)
 """
