@@ -32,6 +32,8 @@ __all__ = [
     "SPECTRAL_RUN_PARAMETERS",
     "Eigenstate",
     "GibbsSpectrum",
+    "ImaginaryTimeBackend",
+    "ImaginaryTimeLeakage",
     "SpectralBackend",
     "basis_states",
     "find_capability",
@@ -105,9 +107,68 @@ class SpectralBackend(abc.ABC):
         """Every eigenpair of H(Γ) and the Gibbs weights at inverse temperature ``beta``."""
 
 
+@dataclass(frozen=True)
+class ImaginaryTimeLeakage:
+    """Leakage out of a classical state s under imaginary-time evolution e^{−τH}|s⟩, per single-flip channel k.
+
+    With r_k(τ) = ⟨s⁽ᵏ⁾|e^{−τH}|s⟩ / ⟨s|e^{−τH}|s⟩ (the channel amplitude relative to the return amplitude):
+
+    * ``flux`` j_k = ∂_τ r_k, the rate at which amplitude flows into channel k, next to ``flux_prediction``
+      Γ_k e^{−τΔ_k} (first order in Γ). Normalised, the flux is **softmax-weighted**, j_k/Σj = softmax(−τΔ)_k:
+      the imaginary-time extent τ plays the inverse temperature β.
+    * ``survival_loss`` K_s = ∂²_τ log⟨s|e^{−τH}|s⟩ ≥ 0 (the energy variance of the spectral measure of |s⟩ tilted
+      by e^{−τE}; at τ = 0 it is Var_s(H) = ΣΓ_k², the t² coefficient of real-time leakage), next to
+      ``survival_loss_prediction`` Σ_k Γ_k² e^{−τΔ_k}.
+    * ``populations`` P_k/P_s = r_k² of the normalised pure state, next to ``population_prediction``
+      Γ_k²(1 − e^{−τΔ_k})²/Δ_k². These are **not** softmax-weighted: they tend to the power law Γ²/Δ_k² (the
+      ground-state admixture) once τΔ_k ≫ 1; only the approach to that limit is exponential.
+
+    ``gaps`` are Δ_k = E(s⁽ᵏ⁾) − E(s), ``gamma`` the per-spin Γ_k; ``return_probability`` is |⟨s|ψ⟩|² and
+    ``multi_flip_probability`` the weight beyond the single flips in the normalised state ψ ∝ e^{−τH}|s⟩. The
+    first-order predictions hold while s is the classical ground state (or lower states do not matter by time τ)
+    and Γ ≪ Δ.
+
+    >>> it = ImaginaryTimeLeakage(np.array([1.0, 2.0]), np.array([0.1, 0.1]), 1.0, np.array([0.2, 0.1]),
+    ...                           np.array([0.2, 0.1]), 0.0, 0.0, np.zeros(2), np.zeros(2), 1.0, 0.0)
+    >>> it.flux_weights().round(4).tolist()
+    [0.6667, 0.3333]
+    """
+
+    gaps: np.ndarray
+    gamma: np.ndarray
+    tau: float
+    flux: np.ndarray
+    flux_prediction: np.ndarray
+    survival_loss: float
+    survival_loss_prediction: float
+    populations: np.ndarray
+    population_prediction: np.ndarray
+    return_probability: float
+    multi_flip_probability: float
+
+    def flux_weights(self) -> np.ndarray:
+        """j_k / Σ_l j_l: the channel weights that are softmax(−τΔ) to first order."""
+        return self.flux / self.flux.sum()
+
+    def population_weights(self) -> np.ndarray:
+        """(P_k/P_s) / Σ_l (P_l/P_s): the pure-state channel populations normalised (not softmax)."""
+        return self.populations / self.populations.sum()
+
+
+class ImaginaryTimeBackend(abc.ABC):
+    """A sampler that can evolve a classical state in imaginary time and report its leakage channels exactly."""
+
+    @abc.abstractmethod
+    def imaginary_time_leakage(self, memory: Any, pattern: Any, gamma: Any, tau: float) -> ImaginaryTimeLeakage:
+        """Leakage of ``pattern`` (±1 spins) under e^{−τH}, H = E_memory(σᶻ) − Σ Γ_k σˣ_k (see
+        :class:`ImaginaryTimeLeakage`); ``memory`` has ``J`` and ``h``, ``gamma`` is a scalar or (n,)."""
+
+
 #: What to tell a user when no installed sampler implements an interface.
 _PROVIDERS = {
     SpectralBackend: "install the exact plugin (its sampler 'exact' implements it) or any plugin whose sampler does",
+    ImaginaryTimeBackend: "install the exact plugin (its sampler 'exact' implements it) or any plugin whose sampler "
+    "does",
 }
 
 

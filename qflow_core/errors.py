@@ -83,13 +83,13 @@ class MissingExtraError(QflowError, ImportError):
 class ProblemTooLargeError(QflowError, MemoryError):
     """A computation would need more memory than the backend allows; the message states how much."""
 
-    def __init__(self, what: str, *, n: int, required_bytes: float, limit: str | None = None):
+    def __init__(self, what: str, *, n: int, required_bytes: float, limit: str | None = None, fix: str | None = None):
         self.n = n
         self.required_bytes = float(required_bytes)
         hint = f" ({limit})" if limit else ""
+        fix = fix or "use fewer spins or a sampler that scales (e.g. 'sa')"
         super().__init__(
-            f"{what} for n = {n} spins would need about {format_bytes(required_bytes)} of memory{hint}; "
-            "use fewer spins or a sampler that scales (e.g. 'sa')"
+            f"{what} for n = {n} spins would need about {format_bytes(required_bytes)} of memory{hint}; {fix}"
         )
 
 

@@ -1,7 +1,7 @@
-"""Maximum-likelihood fits of categorical histograms: softmax vs Lorentzian, and model selection (THEORY §3.3).
+"""Maximum-likelihood fits of categorical histograms: softmax vs Lorentzian, and model selection.
 
 Data are counts ``n_m`` over M categories with one real **score** ``a_m`` each. The two one-parameter models
-(THEORY Eq. 27) are
+are
 
 * softmax: P_S(m | β) = exp(β a_m) / Σ exp(β a_m'),
 * Lorentzian: P_L(m | γ) ∝ 1 / (1 + (x_m / γ)²) with the distance x_m = origin − a_m; ``origin`` defaults to
@@ -11,14 +11,14 @@ Mapping to the two experiments that use this module:
 
 * attention map (one-hot states e_m with scores a_m = λ q·k_m): ``scores = a``, default ``origin``; then
   x_m = a_max − a_m = E(e_m) − E(e_argmax) is the one-hot energy gap;
-* leakage channels with gaps d_k (THEORY §2): ``scores = -d`` and ``origin = 0``, which gives the softmax
+* leakage channels with gaps d_k: ``scores = -d`` and ``origin = 0``, which gives the softmax
   exp(−β d_k) and the Lorentzian 1 / (1 + (d_k / γ)²).
 
 :func:`fit_softmax` solves the concave score equation ⟨a⟩_β = ā by bracketing and Brent's method (β̂ = ±∞ when
 all mass sits on the arg-max / arg-min, reported in ``boundary``); :func:`fit_lorentzian` scans log γ on a grid
 over [1e-4, 1e4] and refines with bounded Brent; :func:`compare_models` reports Δℓ, ΔAIC, the KL divergences,
 Vuong's z and p, the G-test of each model (:func:`qflow_core.goodness.g_test`: sparse bins pooled, bootstrap
-when too few reads) and a verdict at the 5 % level that accounts for both (:func:`decide`).
+when too few reads) and a verdict at the 5 % level that accounts for both (:func:`qflow_core.goodness.decide`).
 
 >>> import numpy as np
 >>> a = np.array([1.0, 0.5, 0.0, -0.5, -1.0, 0.25])
@@ -44,7 +44,7 @@ from scipy.special import logsumexp
 from scipy.stats import norm
 
 from qflow_core.errors import InvalidInputError
-from qflow_core.goodness import GTest, g_test
+from qflow_core.goodness import GTest, Verdict, decide, g_test
 from qflow_core.io import to_jsonable
 
 __all__ = [
@@ -61,12 +61,10 @@ __all__ = [
     "softmax_log_probabilities",
 ]
 
-#: Search range of the Lorentzian width γ (THEORY §3.3), in score units.
+#: Search range of the Lorentzian width γ, in score units.
 GAMMA_RANGE = (1e-4, 1e4)
 #: Grid points per decade of γ before the bounded Brent refinement.
 GRID_POINTS_PER_DECADE = 20
-
-Verdict = Literal["softmax", "lorentzian", "neither", "undecided"]
 
 
 class _ToDict:
@@ -80,7 +78,7 @@ class SoftmaxFit(_ToDict):
     """MLE of β in P(m) ∝ exp(β a_m).
 
     ``beta`` is ±inf when all mass sits on the arg-max / arg-min categories; ``boundary`` then says
-    "argmax" / "argmin" and ``se`` is inf. ``se`` = [N Var_β̂(a)]^(−1/2) (THEORY Eq. 28).
+    "argmax" / "argmin" and ``se`` is inf. ``se`` = [N Var_β̂(a)]^(−1/2).
     """
 
     beta: float
@@ -115,7 +113,7 @@ class LorentzianFit(_ToDict):
 
 @dataclass(frozen=True)
 class ModelComparison(_ToDict):
-    """Softmax vs Lorentzian on one histogram (THEORY Eqs. 29–30).
+    """Softmax vs Lorentzian on one histogram.
 
     * ``delta_loglik`` Δℓ = ℓ̂_S − ℓ̂_L (> 0 favours softmax), ``delta_aic`` = AIC_L − AIC_S = 2Δℓ and
       ``delta_bic`` = BIC_L − BIC_S (also 2Δℓ: both models have one parameter);
@@ -125,7 +123,7 @@ class ModelComparison(_ToDict):
     * ``softmax_fit`` / ``lorentzian_fit``: each model's G-test (:class:`~qflow_core.goodness.GTest`, sparse
       bins pooled); ``preferred`` the model with the higher likelihood and ``g_statistic`` / ``g_dof`` /
       ``g_pvalue`` its test;
-    * ``verdict`` and its ``reason``: :func:`decide` at level ``alpha``.
+    * ``verdict`` and its ``reason``: :func:`~qflow_core.goodness.decide` at level ``alpha``.
     """
 
     softmax: SoftmaxFit
@@ -206,7 +204,7 @@ def softmax_log_probabilities(scores: Any, beta: float) -> np.ndarray:
 
 
 def fit_softmax(counts: Any, scores: Any) -> SoftmaxFit:
-    """Maximum-likelihood β of P(m) ∝ exp(β·scores_m) from counts (THEORY Eq. 28).
+    """Maximum-likelihood β of P(m) ∝ exp(β·scores_m) from counts.
 
     ℓ_S is strictly concave; β̂ is the root of ⟨a⟩_β = ā, bracketed by doubling and solved with Brent's
     method. All counts on the arg-max (arg-min) categories give β̂ = +inf (−inf), stated in ``boundary``.
@@ -272,7 +270,7 @@ def _lorentzian_se(n: np.ndarray, x: np.ndarray, gamma: float) -> float:
 
 
 def fit_lorentzian(counts: Any, scores: Any, *, origin: float | None = None) -> LorentzianFit:
-    """Maximum-likelihood γ of P(m) ∝ 1/(1 + ((origin − scores_m)/γ)²) (THEORY Eq. 27).
+    """Maximum-likelihood γ of P(m) ∝ 1/(1 + ((origin − scores_m)/γ)²).
 
     ℓ_L need not be concave, so log γ is scanned on a grid over :data:`GAMMA_RANGE` and the best grid
     point refined with bounded Brent between its neighbours. ``origin`` defaults to max(scores) (one-hot
@@ -312,47 +310,8 @@ def fit_lorentzian(counts: Any, scores: Any, *, origin: float | None = None) -> 
 
 
 # -- model selection ----------------------------------------------------------------------------------------
-def decide(vuong_z: float, vuong_p: float, p_softmax: float, p_lorentzian: float, alpha: float) -> tuple[Verdict, str]:
-    """The verdict at level ``alpha`` from Vuong's test and each model's goodness-of-fit p-value, with its reason.
-
-    1. both models rejected by their G-test at ``alpha`` → ``"neither"``;
-    2. Vuong significant at ``alpha`` and its winner not rejected → the winner;
-    3. otherwise, one model rejected at ``alpha / 2`` while the other is not rejected → the other;
-    4. else ``"undecided"``.
-
-    Under a true model, a wrong-model verdict needs the true model's G-test to reject at α/2 (step 3) or Vuong
-    to point the wrong way at α (probability ≤ α/2): the wrong-model rate is at most α, the false-"neither" rate
-    at most α (the true model rejected at α).
-
-    >>> decide(4.0, 6e-5, 0.4, 1e-9, 0.05)
-    ('softmax', 'Vuong z = +4 (p = 6e-05) favours softmax, which fits (G-test p = 0.4)')
-    >>> decide(0.5, 0.6, 1e-6, 1e-4, 0.05)[0]
-    'neither'
-    """
-    nan_p = {k: (1.0 if math.isnan(v) else v) for k, v in (("softmax", p_softmax), ("lorentzian", p_lorentzian))}
-    fits = f"G-test p: softmax {_p(p_softmax)}, Lorentzian {_p(p_lorentzian)}"
-    if nan_p["softmax"] < alpha and nan_p["lorentzian"] < alpha:
-        return "neither", f"both models rejected at alpha = {alpha:g} ({fits})"
-    if vuong_p < alpha:
-        winner: Literal["softmax", "lorentzian"] = "softmax" if vuong_z > 0 else "lorentzian"
-        vuong = f"Vuong z = {vuong_z:+.3g} (p = {_p(vuong_p)}) favours {winner}"
-        if nan_p[winner] >= alpha:
-            return winner, f"{vuong}, which fits (G-test p = {_p(nan_p[winner])})"
-        return "undecided", f"{vuong} but its G-test rejects it ({fits})"
-    for rejected, other in (("softmax", "lorentzian"), ("lorentzian", "softmax")):
-        if nan_p[rejected] < alpha / 2 and nan_p[other] >= alpha:
-            why = f"{rejected} rejected (G-test p = {_p(nan_p[rejected])} < alpha/2), {other} fits"
-            return other, f"{why}; Vuong not significant"  # type: ignore[return-value]
-    vuong = "Vuong undefined" if math.isnan(vuong_p) else f"Vuong p = {_p(vuong_p)}"
-    return "undecided", f"not distinguishable ({vuong}; {fits})"
-
-
-def _p(p: float) -> str:
-    return "n/a" if math.isnan(p) else format(p, ".2g")
-
-
 def compare_models(counts: Any, scores: Any, *, origin: float | None = None, alpha: float = 0.05) -> ModelComparison:
-    """Fit both models, test each one's fit and compare them (THEORY Eqs. 29–30); see :class:`ModelComparison`.
+    """Fit both models, test each one's fit and compare them; see :class:`ModelComparison`.
 
     >>> a = np.linspace(1, -1, 8)
     >>> p = np.exp(lorentzian_log_probabilities(a, 0.2))

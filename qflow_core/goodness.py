@@ -31,7 +31,9 @@ from scipy.stats import chi2
 from qflow_core.errors import InvalidInputError
 from qflow_core.io import to_jsonable
 
-__all__ = ["BOOTSTRAP_DRAWS", "MIN_EXPECTED", "GTest", "g_statistic", "g_test", "pool_sparse_bins"]
+__all__ = ["BOOTSTRAP_DRAWS", "MIN_EXPECTED", "GTest", "Verdict", "decide", "g_statistic", "g_test", "pool_sparse_bins"]
+
+Verdict = Literal["softmax", "lorentzian", "neither", "undecided"]
 
 #: Pooled bins expect at least this many reads (Cochran's rule for the χ² approximation).
 MIN_EXPECTED = 5.0
@@ -124,3 +126,42 @@ def g_test(
     for draw in rng.multinomial(round(total), p / p.sum(), size=draws).astype(float):
         exceed += g_statistic(draw, total * refit(draw)) >= g - 1e-9 * max(1.0, g)
     return GTest(g, 0, (1 + exceed) / (1 + draws), n.size, "bootstrap")
+
+
+def decide(vuong_z: float, vuong_p: float, p_softmax: float, p_lorentzian: float, alpha: float) -> tuple[Verdict, str]:
+    """The verdict at level ``alpha`` from Vuong's test and each model's goodness-of-fit p-value, with its reason.
+
+    1. both models rejected by their G-test at ``alpha`` → ``"neither"``;
+    2. Vuong significant at ``alpha`` and its winner not rejected → the winner;
+    3. otherwise, one model rejected at ``alpha / 2`` while the other is not rejected → the other;
+    4. else ``"undecided"``.
+
+    Under a true model, a wrong-model verdict needs the true model's G-test to reject at α/2 (step 3) or Vuong
+    to point the wrong way at α (probability ≤ α/2): the wrong-model rate is at most α, the false-"neither" rate
+    at most α (the true model rejected at α).
+
+    >>> decide(4.0, 6e-5, 0.4, 1e-9, 0.05)
+    ('softmax', 'Vuong z = +4 (p = 6e-05) favours softmax, which fits (G-test p = 0.4)')
+    >>> decide(0.5, 0.6, 1e-6, 1e-4, 0.05)[0]
+    'neither'
+    """
+    nan_p = {k: (1.0 if math.isnan(v) else v) for k, v in (("softmax", p_softmax), ("lorentzian", p_lorentzian))}
+    fits = f"G-test p: softmax {_p(p_softmax)}, Lorentzian {_p(p_lorentzian)}"
+    if nan_p["softmax"] < alpha and nan_p["lorentzian"] < alpha:
+        return "neither", f"both models rejected at alpha = {alpha:g} ({fits})"
+    if vuong_p < alpha:
+        winner: Literal["softmax", "lorentzian"] = "softmax" if vuong_z > 0 else "lorentzian"
+        vuong = f"Vuong z = {vuong_z:+.3g} (p = {_p(vuong_p)}) favours {winner}"
+        if nan_p[winner] >= alpha:
+            return winner, f"{vuong}, which fits (G-test p = {_p(nan_p[winner])})"
+        return "undecided", f"{vuong} but its G-test rejects it ({fits})"
+    for rejected, other in (("softmax", "lorentzian"), ("lorentzian", "softmax")):
+        if nan_p[rejected] < alpha / 2 and nan_p[other] >= alpha:
+            why = f"{rejected} rejected (G-test p = {_p(nan_p[rejected])} < alpha/2), {other} fits"
+            return other, f"{why}; Vuong not significant"  # type: ignore[return-value]
+    vuong = "Vuong undefined" if math.isnan(vuong_p) else f"Vuong p = {_p(vuong_p)}"
+    return "undecided", f"not distinguishable ({vuong}; {fits})"
+
+
+def _p(p: float) -> str:
+    return "n/a" if math.isnan(p) else format(p, ".2g")

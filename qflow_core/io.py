@@ -12,11 +12,25 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 
-__all__ = ["atomic_output", "atomic_write_json", "atomic_write_text", "to_jsonable"]
+from qflow_core.errors import InvalidInputError
+
+try:  # advisory locks; absent on Windows, where no lock is taken
+    import fcntl
+except ImportError:  # pragma: no cover - not on the platforms the suite runs on
+    fcntl = None  # type: ignore[assignment]
+
+__all__ = [
+    "acquire_writer_lock",
+    "atomic_output",
+    "atomic_write_json",
+    "atomic_write_text",
+    "to_jsonable",
+    "writer_lock",
+]
 
 
 def to_jsonable(obj: Any) -> Any:
@@ -81,3 +95,47 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
 def atomic_write_json(path: str | os.PathLike, data: Any) -> Path:
     """``atomic_write_text`` of ``json.dumps(to_jsonable(data), indent=2)``."""
     return atomic_write_text(path, json.dumps(to_jsonable(data), indent=2))
+
+
+def acquire_writer_lock(target: str | os.PathLike, *, fix: str) -> IO[str]:
+    """Take the exclusive advisory lock ``<target>.lock`` of one writer, or refuse: another process holds it.
+
+    The kernel releases the lock when its holder exits, even when it is killed, so a crashed run never leaves
+    a stale lock behind. Close the returned handle to release it. ``fix`` ends the refusal's message.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(target.with_name(target.name + ".lock"), "a+")
+    if fcntl is None:  # pragma: no cover
+        return handle
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise InvalidInputError(
+            f"another run is writing to {target} (its lock {target.name}.lock is held); {fix}"
+        ) from None
+    return handle
+
+
+@contextlib.contextmanager
+def writer_lock(target: str | os.PathLike, *, fix: str) -> Iterator[None]:
+    """Hold :func:`acquire_writer_lock` of ``target`` for the block, then release it and remove the lock file.
+
+    >>> import tempfile
+    >>> target = Path(tempfile.mkdtemp()) / "out.json"
+    >>> with writer_lock(target, fix="choose another --out"):
+    ...     try:
+    ...         acquire_writer_lock(target, fix="choose another --out")
+    ...     except InvalidInputError as exc:
+    ...         print(str(exc).split(" (")[0])
+    another run is writing to .../out.json
+    >>> sorted(p.name for p in target.parent.iterdir())
+    []
+    """
+    handle = acquire_writer_lock(target, fix=fix)
+    try:
+        yield
+    finally:
+        Path(handle.name).unlink(missing_ok=True)
+        handle.close()

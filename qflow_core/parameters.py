@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import difflib
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,6 +41,18 @@ class Parameter:
 
     ``minimum``/``maximum`` bound numbers (``exclusive_minimum``/``exclusive_maximum`` make the bound strict);
     ``choices`` lists the allowed values; ``optional`` lets the value be None (meaning "use the default rule").
+    ``validate`` checks (and may convert) a value that needs more than a type and a range — e.g. a pair of
+    numbers — returning the value to use and raising ``ValueError``/``TypeError`` otherwise; ``allowed`` then
+    says in words what it accepts.
+
+    >>> pair = Parameter("beta_range", object, None, "β schedule", validate=lambda v: [float(x) for x in v],
+    ...                  allowed="two numbers")
+    >>> pair.check((1, 2))
+    [1.0, 2.0]
+    >>> pair.check("ab")
+    Traceback (most recent call last):
+    ...
+    qflow_core.errors.InvalidInputError: beta_range must be two numbers, got 'ab'
     """
 
     name: str
@@ -53,9 +65,13 @@ class Parameter:
     exclusive_maximum: bool = False
     choices: tuple[Any, ...] | None = None
     optional: bool = True
+    validate: Callable[[Any], Any] | None = None
+    allowed: str | None = None
 
     def range_text(self) -> str:
         """The allowed values in words, e.g. ``"an integer ≥ 1"`` or ``"one of 1, 2"``."""
+        if self.allowed is not None:
+            return self.allowed
         if self.choices is not None:
             return "one of " + ", ".join(repr(c) for c in self.choices)
         parts = [_TYPE_NAMES.get(self.type, "any value")]
@@ -76,6 +92,13 @@ class Parameter:
             if not any(value == c and isinstance(value, bool) == isinstance(c, bool) for c in self.choices):
                 raise InvalidInputError(f"{self.name} must be {self.range_text()}, got {value!r}")
             return value
+        if self.validate is not None:
+            try:
+                return self.validate(value)
+            except InvalidInputError:
+                raise
+            except (TypeError, ValueError):
+                raise InvalidInputError(f"{self.name} must be {self.range_text()}, got {value!r}") from None
         if self.type is object:
             return value
         value = self._coerced(value)

@@ -1,20 +1,21 @@
 """Physical protocols: *what* process an experiment asks a sampler for, never *how* a backend does it.
 
-Four frozen, validated dataclasses (DESIGN §4, THEORY §1):
+Four frozen, validated dataclasses:
 
 * :class:`Boltzmann` — samples from exp(−βE); with ``gamma > 0`` the z-basis diagonal of the quantum Gibbs
   state exp(−βH(Γ)), H(Γ) = E(σᶻ) − Γ Σσˣ.
 * :class:`Anneal` — a forward anneal, ``kind`` "standard" (20 µs by default) or "fast" (20 ns by default), with
   an optional energy schedule table of rows (s, A(s) [GHz], B(s) [GHz]).
 * :class:`Survival` — start in the classical state ``state``, open a transverse field ``gamma`` for ``time``
-  and measure. ``regime="coherent"`` is unitary real-time dynamics (Lorentzian leakage, THEORY §2.6);
-  ``regime="dephased"`` is thermal, bath-driven hopping at inverse temperature ``beta`` (softmax leakage,
-  THEORY §2.3).
+  and measure. ``regime="coherent"`` is unitary real-time dynamics (Lorentzian leakage);
+  ``regime="dephased"`` is thermal, bath-driven hopping at inverse temperature ``beta`` (softmax leakage);
+  ``regime="pure_dephasing"`` adds Lindblad dephasing √κ σᶻ_i on every spin (an
+  infinite-temperature environment; Lorentzian hopping rates of width 2κ).
 * :class:`GroundState` — measure the ground state of H(Γ) in the z basis.
 
 Each protocol has a :attr:`~Protocol.capability` key (``"boltzmann"``, ``"boltzmann:quantum"``, ``"anneal"``,
-``"survival:coherent"``, ``"survival:dephased"``, ``"ground_state"``) that samplers declare support for,
-``to_dict()``/:func:`from_dict` for JSON, and :func:`parse_protocol` reads CLI strings:
+``"survival:coherent"``, ``"survival:dephased"``, ``"survival:pure_dephasing"``, ``"ground_state"``) that samplers
+declare support for, ``to_dict()``/:func:`from_dict` for JSON, and :func:`parse_protocol` reads CLI strings:
 
 >>> parse_protocol("anneal:kind=fast,time_us=0.02")
 Anneal(kind='fast', time_us=0.02, schedule=None)
@@ -39,6 +40,7 @@ from qflow_core.validation import anneal_schedule_table, positive_number
 __all__ = [
     "CAPABILITIES",
     "FIDELITIES",
+    "PHYSICS_CLASSES",
     "Anneal",
     "Boltzmann",
     "Fidelity",
@@ -61,7 +63,21 @@ CAPABILITIES: tuple[str, ...] = (
     "anneal",
     "survival:coherent",
     "survival:dephased",
+    "survival:pure_dephasing",
     "ground_state",
+)
+
+#: What produced a run's samples, as :meth:`Sampler.physics_class` names it: a distribution built in by the
+#: algorithm, unitary (Schrödinger) dynamics, a weak-coupling thermal bath, a path-integral Monte Carlo emulation of
+#: quantum annealing, the ground state of H(Γ), a physical device, or not declared (e.g. a third-party plugin).
+PHYSICS_CLASSES: tuple[str, ...] = (
+    "thermal by construction",
+    "coherent unitary",
+    "thermal bath (Davies)",
+    "path-integral emulation",
+    "quantum ground state",
+    "hardware",
+    "unspecified",
 )
 
 #: Default anneal durations in microseconds (D-Wave's default and its fast-anneal regime).
@@ -181,27 +197,35 @@ def _schedule_table(table: Any) -> tuple[tuple[float, float, float], ...]:
 class Survival(Protocol):
     """Start in the basis state ``state`` (±1 spins), switch on the transverse field Γ for ``time``, measure.
 
-    ``regime="coherent"``: unitary evolution exp(−iH t) (Lorentzian leakage, THEORY §2.6).
-    ``regime="dephased"``: weak-coupling thermal bath at inverse temperature ``beta`` (softmax leakage,
-    THEORY §2.3); ``beta`` is required there and meaningless in the coherent regime.
+    ``regime="coherent"``: unitary evolution exp(−iH t) (Lorentzian leakage).
+    ``regime="dephased"``: weak-coupling thermal bath at inverse temperature ``beta`` (softmax leakage);
+    ``beta`` is required there and meaningless in the other regimes.
+    ``regime="pure_dephasing"``: the Lindblad equation with jump operators √κ σᶻ_i on every spin, so every
+    coherence between states that differ in one spin decays at γ = 2κ; once t ≫ 1/γ the pattern leaks into
+    channel k at the Lorentzian rate 2Γ²γ/(Δ_k² + γ²). ``kappa`` > 0 is required there and only there.
 
     >>> Survival((1, -1), gamma=0.1, time=3).capability
     'survival:coherent'
+    >>> Survival((1, -1), gamma=0.1, time=3, regime="pure_dephasing", kappa=0.5).capability
+    'survival:pure_dephasing'
     """
 
     name: ClassVar[str] = "survival"
     state: tuple[int, ...]
     gamma: float
     time: float
-    regime: Literal["coherent", "dephased"] = "coherent"
+    regime: Literal["coherent", "dephased", "pure_dephasing"] = "coherent"
     beta: float | None = None
+    kappa: float | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "state", _spin_state(self.state))
         object.__setattr__(self, "gamma", positive_number("Survival gamma", self.gamma, allow_zero=True))
         object.__setattr__(self, "time", positive_number("Survival time", self.time))
-        if self.regime not in ("coherent", "dephased"):
-            raise InvalidInputError(f"Survival regime must be 'coherent' or 'dephased', got {self.regime!r}")
+        if self.regime not in ("coherent", "dephased", "pure_dephasing"):
+            raise InvalidInputError(
+                f"Survival regime must be 'coherent', 'dephased' or 'pure_dephasing', got {self.regime!r}"
+            )
         if self.regime == "dephased":
             if self.beta is None:
                 raise InvalidInputError("Survival(regime='dephased') needs the bath inverse temperature beta")
@@ -210,6 +234,23 @@ class Survival(Protocol):
             raise InvalidInputError(
                 "beta is the bath temperature of the dephased regime; drop it or use regime='dephased'"
             )
+        if self.regime == "pure_dephasing":
+            if self.kappa is None:
+                raise InvalidInputError(
+                    "Survival(regime='pure_dephasing') needs the dephasing rate kappa (jump operators √κ σᶻ_i)"
+                )
+            object.__setattr__(self, "kappa", positive_number("Survival kappa", self.kappa))
+        elif self.kappa is not None:
+            raise InvalidInputError(
+                "kappa is the dephasing rate of the pure-dephasing regime; drop it or use regime='pure_dephasing'"
+            )
+
+    def to_dict(self) -> dict[str, Any]:
+        """As :meth:`Protocol.to_dict`; ``kappa`` is left out outside the pure-dephasing regime (where it is None)."""
+        out = super().to_dict()
+        if out["kappa"] is None:
+            del out["kappa"]
+        return out
 
     @property
     def capability(self) -> str:
@@ -304,6 +345,7 @@ def example_protocols(capability: str, n: int) -> list[Protocol]:
         "anneal": [Anneal("standard"), Anneal("fast")],
         "survival:coherent": [Survival(state, gamma=0.5, time=2.0)],
         "survival:dephased": [Survival(state, gamma=0.5, time=5.0, regime="dephased", beta=1.0)],
+        "survival:pure_dephasing": [Survival(state, gamma=0.5, time=2.0, regime="pure_dephasing", kappa=0.5)],
         "ground_state": [GroundState(gamma=0.0), GroundState(gamma=0.5)],
     }
     if capability not in examples:

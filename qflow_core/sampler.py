@@ -28,8 +28,10 @@ A complete sampler in a few lines (classical Boltzmann sampling by exact enumera
 from __future__ import annotations
 
 import abc
+import copy
 import functools
 import importlib.metadata
+import math
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, NamedTuple
@@ -41,17 +43,9 @@ from qflow_core.errors import InvalidInputError, PluginError, UnsupportedProtoco
 from qflow_core.parameters import Parameter, check_options
 from qflow_core.protocols import CAPABILITIES, FIDELITIES, Fidelity, Protocol, Survival, as_protocol
 from qflow_core.seeding import child_seeds, resolve_seed
-from qflow_core.validation import positive_int
+from qflow_core.validation import check_read_count, positive_int
 
-__all__ = [
-    "DEFAULT_TAGS",
-    "PHYSICS_CLASSES",
-    "Sampler",
-    "attach_details",
-    "check_plugin_output",
-    "spin_sampleset",
-    "validate_bqm",
-]
+__all__ = ["DEFAULT_TAGS", "Sampler", "attach_details", "check_plugin_output", "spin_sampleset", "validate_bqm"]
 
 #: Tag keys and their defaults: whether one seed's samples equal another's, whether a run needs the network
 #: or costs money, the largest problem it takes (None: no limit), whether its Boltzmann answer is an exact
@@ -64,20 +58,6 @@ DEFAULT_TAGS: Mapping[str, Any] = {
     "exact_reference": False,
     "thread_safe": True,
 }
-
-
-#: What produced a run's samples, as :meth:`Sampler.physics_class` names it: a distribution built in by the
-#: algorithm, unitary (Schrödinger) dynamics, a weak-coupling thermal bath, a path-integral Monte Carlo emulation of
-#: quantum annealing, the ground state of H(Γ), a physical device, or not declared (e.g. a third-party plugin).
-PHYSICS_CLASSES: tuple[str, ...] = (
-    "thermal by construction",
-    "coherent unitary",
-    "thermal bath (Davies)",
-    "path-integral emulation",
-    "quantum ground state",
-    "hardware",
-    "unspecified",
-)
 
 
 class CheckedRun(NamedTuple):
@@ -104,6 +84,9 @@ class Sampler(dimod.Sampler, abc.ABC):
       states only those that differ, e.g. ``tags = {"deterministic": True}``.
     * ``run_parameters`` — the backend options :meth:`run` accepts, as :class:`~qflow_core.parameters.Parameter`
       declarations; the base class refuses any other option and checks each value's range before ``_run``.
+    * ``stores_every_read`` — True (default) when the SampleSet holds one row per read, so the base class
+      refuses, before any work, a read count whose samples would not fit in memory; False for a sampler that
+      returns a distribution over states (e.g. exact probabilities with counts).
     """
 
     name: ClassVar[str]
@@ -112,6 +95,7 @@ class Sampler(dimod.Sampler, abc.ABC):
     default_protocol: ClassVar[Protocol | None] = None
     tags: ClassVar[Mapping[str, Any]] = {}
     run_parameters: ClassVar[tuple[Parameter, ...]] = ()
+    stores_every_read: ClassVar[bool] = True
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -139,11 +123,8 @@ class Sampler(dimod.Sampler, abc.ABC):
         return None
 
     def physics_class(self, protocol: Protocol | str) -> str:
-        """What produces this sampler's samples for ``protocol``: one of :data:`PHYSICS_CLASSES`.
-
-        The default says "hardware" for a sampler tagged ``costs_money`` and "unspecified" otherwise; a plugin
-        overrides it so a comparison can tell controls (thermal by construction) from evidence.
-        """
+        """What produces the samples of ``protocol``, one of :data:`qflow_core.protocols.PHYSICS_CLASSES` (default:
+        "hardware" when tagged ``costs_money``, else "unspecified"); plugins override it."""
         return "hardware" if self.tags.get("costs_money") else "unspecified"
 
     # -- running ------------------------------------------------------------------------------------------
@@ -190,6 +171,13 @@ class Sampler(dimod.Sampler, abc.ABC):
             for protocol, child in zip(protocols, seeds, strict=True)
         ]
 
+    def submit(self, bqm: dimod.BinaryQuadraticModel, protocol: Protocol | str, **kwargs: Any) -> Any:
+        """:meth:`run` without waiting: a ``concurrent.futures.Future`` of the SampleSet (thread pool, or a Dask
+        cluster with ``client=``); see :func:`qflow_core.futures.submit`."""
+        from qflow_core.futures import submit
+
+        return submit(self, bqm, protocol, **kwargs)
+
     @classmethod
     def checked_options(cls, options: Mapping[str, Any]) -> dict[str, Any]:
         """``options`` checked against ``run_parameters`` (unknown name or bad value → InvalidInputError).
@@ -209,6 +197,7 @@ class Sampler(dimod.Sampler, abc.ABC):
         if fidelity is None:
             raise UnsupportedProtocolError(self.name, protocol, reason=self.unsupported_reason(protocol))
         num_reads = positive_int("num_reads", num_reads)
+        check_read_count(self.name, bqm.num_variables, num_reads, stores_every_read=self.stores_every_read)
         if isinstance(protocol, Survival) and len(protocol.state) != bqm.num_variables:
             raise InvalidInputError(
                 f"Survival state has {len(protocol.state)} spins but the BQM has {bqm.num_variables} variables; "
@@ -276,6 +265,22 @@ class Sampler(dimod.Sampler, abc.ABC):
         if protocol is None:
             raise InvalidInputError(f"sampler {self.name!r} has no default protocol; pass protocol=...")
         return self.run(bqm, protocol, num_reads=num_reads, seed=seed, **kwargs)
+
+    def for_worker(self) -> Sampler:
+        """The instance one concurrent worker (a thread of a pool, a sweep job) should run.
+
+        ``self`` when the sampler is tagged ``thread_safe`` (the default: per-call state only, so one instance
+        serves every thread); otherwise an independent deep copy (what a process worker would get from a
+        pickle), so workers never share the state the sampler keeps between calls.
+
+        >>> from qflow_sa import SimulatedAnnealing
+        >>> sampler = SimulatedAnnealing()
+        >>> sampler.for_worker() is sampler
+        True
+        """
+        if {**DEFAULT_TAGS, **self.tags}["thread_safe"]:
+            return self
+        return copy.deepcopy(self)
 
     @classmethod
     def describe(cls) -> dict[str, Any]:
@@ -357,6 +362,13 @@ def validate_bqm(bqm: Any) -> dimod.BinaryQuadraticModel:
         values = np.asarray(values, dtype=float)
         if not np.all(np.isfinite(values)):
             raise InvalidInputError(f"the BQM has NaN or infinite {what}; every bias must be a finite number")
+    with np.errstate(over="ignore"):
+        bound = float(np.abs(linear).sum()) + float(np.abs(quadratic).sum()) + abs(float(offset))
+    if not math.isfinite(bound):
+        raise InvalidInputError(
+            "the BQM's biases are so large that an energy can overflow a float (the sum of their magnitudes "
+            "exceeds 1.8e308); rescale the model, e.g. divide every bias by the largest one"
+        )
     return bqm
 
 

@@ -1,4 +1,4 @@
-"""Anneal schedules A(s), B(s) in the D-Wave form H(s) = −A(s)/2 Σσˣ + B(s)/2 E(σᶻ) (GHz, THEORY §1).
+"""Anneal schedules A(s), B(s) in the D-Wave form H(s) = −A(s)/2 Σσˣ + B(s)/2 E(σᶻ) (GHz).
 
 Dividing by B(s)/2 gives our Hamiltonian H(Γ) = E(σᶻ) − Γ Σσˣ with **Γ(s) = A(s)/B(s)** (energies in units of
 B(s)/2), which is how a transverse field Γ maps to an anneal fraction s (e.g. the turning point of a reverse
@@ -21,7 +21,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import brentq
 
 from qflow_core.errors import InvalidInputError
 from qflow_core.validation import anneal_schedule_table
@@ -79,6 +78,8 @@ class AnnealSchedule:
 
     def s_for_gamma(self, gamma: float) -> float:
         """The anneal fraction where A(s)/B(s) = Γ (Γ(s) decreases monotonically)."""
+        from scipy.optimize import brentq  # imported here: scipy.optimize alone costs ~0.25 s at start-up
+
         lo, hi = float(self.gamma(1.0)), float(self.gamma(0.0))
         if not lo <= gamma <= hi:
             raise InvalidInputError(f"Γ = {gamma} is outside the schedule's range [{lo:.3g}, {hi:.3g}]")

@@ -11,13 +11,23 @@ qflow_core.errors.InvalidInputError: num_reads must be a positive integer, got 0
 from __future__ import annotations
 
 import math
+import os
 from typing import Any
 
 import numpy as np
 
-from qflow_core.errors import InvalidInputError
+from qflow_core.errors import InvalidInputError, ProblemTooLargeError, format_bytes
 
-__all__ = ["anneal_schedule_table", "finite_number", "nonnegative_int", "positive_int", "positive_number"]
+__all__ = [
+    "anneal_schedule_table",
+    "check_memory",
+    "check_read_count",
+    "finite_number",
+    "memory_limit_bytes",
+    "nonnegative_int",
+    "positive_int",
+    "positive_number",
+]
 
 
 def positive_number(name: str, value: Any, *, allow_zero: bool = False) -> float:
@@ -92,3 +102,53 @@ def anneal_schedule_table(table: Any) -> np.ndarray:
             f"schedule A(s) and B(s) are both zero at s = {s[both[0]]:g}; one must be > 0 at every s"
         )
     return arr
+
+
+def memory_limit_bytes() -> int:
+    """The physical memory of this machine: the most one computation may plan to hold (2**63 if unknown)."""
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
+    except (AttributeError, OSError, ValueError):  # pragma: no cover - platforms without sysconf
+        return 2**63
+
+
+def check_memory(what: str, *, n: int, required_bytes: float, fix: str | None = None) -> None:
+    """Raise :class:`ProblemTooLargeError` (with the figure) before allocating more than the machine holds.
+
+    >>> check_memory("a tiny table", n=2, required_bytes=64)
+    >>> try:
+    ...     check_memory("10**15 reads", n=2, required_bytes=1.6e16, fix="ask for fewer reads")
+    ... except ProblemTooLargeError as exc:
+    ...     print(exc)
+    10**15 reads for n = 2 spins would need about 14551.9 TiB of memory (this machine has ...); ask for fewer reads
+    """
+    limit = memory_limit_bytes()
+    if required_bytes > limit:
+        raise ProblemTooLargeError(
+            what, n=n, required_bytes=required_bytes, limit=f"this machine has {format_bytes(limit)}", fix=fix
+        )
+
+
+def check_read_count(sampler: str, num_variables: int, num_reads: int, *, stores_every_read: bool = True) -> None:
+    """Refuse, before any work, a read count whose counts overflow 64 bits or whose samples exceed memory.
+
+    A sampler that keeps one row per read (``stores_every_read``) needs about (n + 2) × 8 bytes per read (the
+    spins, the energy and the count); one that returns a distribution over states does not.
+
+    >>> check_read_count("sa", 4, 1000)
+    >>> check_read_count("exact", 4, 10**20, stores_every_read=False)
+    Traceback (most recent call last):
+    ...
+    qflow_core.errors.InvalidInputError: num_reads = 100000000000000000000 does not fit the 64-bit read counts; ...
+    """
+    if num_reads >= 2**63:
+        raise InvalidInputError(
+            f"num_reads = {num_reads} does not fit the 64-bit read counts; ask for fewer than 2**63 reads"
+        )
+    if stores_every_read:
+        check_memory(
+            f"{num_reads} reads on {sampler!r}",
+            n=num_variables,
+            required_bytes=float(num_reads) * (num_variables + 2) * 8,
+            fix="ask for fewer reads (num_reads / --reads)",
+        )

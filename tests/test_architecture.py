@@ -2,12 +2,12 @@
 
 Layers, lowest first (a module may import only its own layer and the layers below):
 
-0. plain data and helpers — errors, validation, io, seeding, records, protocols, schedules, transforms, goodness,
-   fitting, temperature, results
-1. the contract — sampler, parameters, hookspecs, registry, capabilities, testing/
+0. plain data and helpers — errors, validation, io, journal, seeding, records, store/, protocols, schedules,
+   transforms, goodness, fitting, temperature, results
+1. the contract — sampler, parameters, hookspecs, registry, capabilities, testing/, futures
 2. models/ — memories
 3. learning/ — rules, equilibrium propagation, the training loop
-4. experiments/
+4. experiments/, sweeps/
 5. cli/ and the package face ``qflow_core/__init__.py``
 
 Imports are read with :mod:`ast` from the source (function-level imports included), so a lazy import inside a
@@ -30,8 +30,10 @@ LAYERS = {
         "errors",
         "validation",
         "io",
+        "journal",
         "seeding",
         "records",
+        "store",
         "protocols",
         "schedules",
         "transforms",
@@ -40,10 +42,10 @@ LAYERS = {
         "temperature",
         "results",
     ],
-    1: ["sampler", "parameters", "hookspecs", "registry", "capabilities", "testing"],
+    1: ["sampler", "parameters", "hookspecs", "registry", "capabilities", "testing", "futures"],
     2: ["models"],
     3: ["learning"],
-    4: ["experiments"],
+    4: ["experiments", "sweeps"],
     5: ["cli", ""],
 }
 LAYER_OF = {name: layer for layer, names in LAYERS.items() for name in names}
@@ -176,3 +178,16 @@ def test_the_checker_sees_a_planted_upward_import(tmp_path):
     targets = {m for m, _ in imports(planted) if m in MODULES}
     assert "qflow_core.experiments.attention" in targets
     assert layer("qflow_core.experiments.attention") > layer("qflow_core.models.memory")
+
+
+MAX_MODULE_LINES = 400
+
+
+def test_no_module_is_too_large_to_hold_in_ones_head():
+    """Every module of the core and of the plugins stays under MAX_MODULE_LINES lines (split by job)."""
+    large = [
+        f"{name}: {lines} lines"
+        for name, path in MODULES.items()
+        if (lines := len(path.read_text().splitlines())) > MAX_MODULE_LINES
+    ]
+    assert not large, f"modules over {MAX_MODULE_LINES} lines:\n" + "\n".join(large)

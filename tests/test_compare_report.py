@@ -183,7 +183,7 @@ def test_single_time_coherent_leakage_is_flagged_unless_time_averaged():
 
 
 def test_detail_writes_one_figure_per_row(tmp_path):
-    args = ["compare", "--samplers", "enum", "--protocols", "boltzmann:beta=1", "boltzmann:beta=2", "--reads", "300"]
+    args = ["compare", "--samplers", "enum", "--protocols", "boltzmann:beta=1,boltzmann:beta=2", "--reads", "300"]
     paths = ["--out", str(tmp_path / "a.json"), "--plot", str(tmp_path / "a.png"), "--no-progress", "--detail"]
     assert main([*args, *paths]) == 0
     assert (tmp_path / "a.svg").exists() and sorted(p.name for p in tmp_path.glob("a-*.png")) == [

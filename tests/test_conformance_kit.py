@@ -10,6 +10,7 @@ from qflow_core.testing.checks import (
     check_boltzmann_matches_enumeration,
     check_input_not_mutated,
     check_seeds_differ,
+    check_thread_safe,
     check_undeclared_protocols_refused,
 )
 
@@ -53,6 +54,19 @@ class MutatesInput(Enumerate):
         return result
 
 
+class SharedSeed(Enumerate):
+    """Writes each call's seed onto the instance and reads it back after a pause: threads overwrite it."""
+
+    name = "kit-shared-seed"
+
+    def _seed(self, seed):
+        import time
+
+        self.current_seed = seed
+        time.sleep(0.002)  # another thread's call runs here
+        return self.current_seed
+
+
 def test_correct_sampler_passes_every_check():
     assert check_sampler(Enumerate(), num_reads=20) == {"boltzmann": ["boltzmann:beta=1.0,gamma=0.0"]}
 
@@ -63,8 +77,9 @@ def test_correct_sampler_passes_every_check():
         (IgnoresSeed(), check_seeds_differ, "seeds 1 and 2 gave identical samples"),
         (WrongBeta(), check_boltzmann_matches_enumeration, "from enumeration, above 0.06"),
         (MutatesInput(), check_input_not_mutated, "changed the input BQM"),
+        (SharedSeed(), check_thread_safe, "from a thread pool differs from the serial run"),
     ],
-    ids=["seed-ignored", "wrong-beta", "mutates-input"],
+    ids=["seed-ignored", "wrong-beta", "mutates-input", "not-thread-safe"],
 )
 def test_broken_sampler_fails_its_check(sampler, check, message):
     with pytest.raises(AssertionError, match=message):
@@ -77,6 +92,15 @@ def test_deterministic_tag_skips_with_reason():
 
     with pytest.raises(pytest.skip.Exception, match="tagged deterministic"):
         check_seeds_differ(Deterministic())
+
+
+def test_thread_safe_false_tag_skips_the_thread_check_with_reason():
+    class Declared(SharedSeed):
+        tags = {"thread_safe": False}
+
+    with pytest.raises(pytest.skip.Exception, match="thread_safe=False"):
+        check_thread_safe(Declared())
+    check_thread_safe(Enumerate(), num_reads=20)  # per-call state only: passes
 
 
 def test_network_tag_skips_running_checks_but_not_declarations():
@@ -102,3 +126,29 @@ def test_one_id_per_sampler_and_check():
     ids = mark.kwargs["ids"]
     assert len(ids) == 2 * len(ALL_CHECKS) == len(set(ids))
     assert "kit-enum-check_seeds_differ" in ids and "kit-wrong-beta-check_pickle" in ids
+
+
+def test_a_sampler_that_is_not_thread_safe_gives_each_worker_its_own_instance():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from qflow_core.testing.assertions import small_test_bqm
+
+    class Declared(SharedSeed):
+        tags = {"thread_safe": False}
+
+    shared, bqm = Declared(), small_test_bqm(4)
+    assert shared.for_worker() is not shared
+    seeds = [3, 17, 101, 2024, 7, 65535]
+    serial = [shared.run(bqm, "boltzmann:beta=1", num_reads=20, seed=s).record.sample.tobytes() for s in seeds]
+    with ThreadPoolExecutor(3) as pool:
+        threaded = list(
+            pool.map(
+                lambda s: (
+                    shared.for_worker().run(bqm, "boltzmann:beta=1", num_reads=20, seed=s).record.sample.tobytes()
+                ),
+                seeds,
+            )
+        )
+    assert threaded == serial
+    plain = Enumerate()
+    assert plain.for_worker() is plain

@@ -14,7 +14,9 @@ from qflow_core.cli import main
 
 def test_version(capsys):
     assert main(["--version"]) == 0
-    assert capsys.readouterr().out.strip() == f"qflow {__version__}"
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == f"qflow {__version__}"
+    assert "  plugin sa: qflow " + __version__ in lines  # each plugin with its distribution's version
 
 
 def test_plugins_table_and_json(capsys):
@@ -50,7 +52,9 @@ def test_sample_from_ising_json(tmp_path, capsys):
     assert "seed 1" in capsys.readouterr().out
     ss = dimod.SampleSet.from_serializable(json.loads(out.read_text()))
     assert ss.record.num_occurrences.sum() == 200 and ss.info["qflow"]["seed"] == 1
-    assert main(args) == 0
+    assert main(args) == 2  # an existing --out is never replaced silently
+    assert "already exists; pass --force" in capsys.readouterr().err
+    assert main([*args, "--force"]) == 0
     again = dimod.SampleSet.from_serializable(json.loads(out.read_text()))
     np.testing.assert_array_equal(again.record.sample, ss.record.sample)  # same seed, same samples
 
@@ -73,6 +77,8 @@ def test_sample_from_dimod_json(tmp_path, capsys):
                 "5",
                 "--seed",
                 "2",
+                "--out",
+                "-",
             ]
         )
         == 0
@@ -89,14 +95,18 @@ def test_sample_from_dimod_json(tmp_path, capsys):
         (
             ["sample", "--sampler", "nope", "--protocol", "boltzmann:beta=1", "--bqm", "MODEL"],
             2,
-            "no sampler named 'nope'",
+            "unknown sampler 'nope'",
         ),
         (
             ["sample", "--sampler", "sa", "--protocol", "survival:state=++,gamma=1,time=1", "--bqm", "MODEL"],
             2,
             "does not support survival",
         ),
-        (["sample", "--sampler", "sa", "--protocol", "boltzmann:beta=1", "--bqm", "MISSING"], 1, "No such file"),
+        (
+            ["sample", "--sampler", "sa", "--protocol", "boltzmann:beta=1", "--bqm", "MISSING"],
+            2,
+            "missing.json': no such file or directory; check the path",
+        ),
         (["frobnicate"], 2, "invalid choice"),
     ],
 )

@@ -27,6 +27,7 @@ ALL = [
     Anneal("standard", schedule=[(0, 5.0, 0.1), (0.5, 1.0, 2.0), (1, 0.01, 10.0)]),
     Survival((1, -1, 1), gamma=0.2, time=3.0),
     Survival((1, 1), gamma=0.0, time=10.0, regime="dephased", beta=2.0),
+    Survival((1, -1), gamma=0.1, time=4.0, regime="pure_dephasing", kappa=0.25),
     GroundState(),
     GroundState(gamma=0.7),
 ]
@@ -56,11 +57,19 @@ def test_capability_keys():
         "anneal",
         "survival:coherent",
         "survival:dephased",
+        "survival:pure_dephasing",
         "ground_state",
         "ground_state",
     ]
     for key in CAPABILITIES:
         assert {p.capability for p in example_protocols(key, 3)} == {key}
+
+
+def test_kappa_only_in_pure_dephasing_json():
+    """Other regimes keep their JSON as before (no ``kappa`` key); pure dephasing carries it."""
+    assert "kappa" not in Survival((1, -1), gamma=0.1, time=1.0).to_dict()
+    assert Survival((1,), gamma=0.1, time=1.0, regime="pure_dephasing", kappa=0.5).to_dict()["kappa"] == 0.5
+    assert parse_protocol("survival:state=+-,gamma=0.1,time=2,regime=pure_dephasing,kappa=0.5").kappa == 0.5
 
 
 def test_anneal_defaults_follow_kind():
@@ -84,7 +93,15 @@ def test_anneal_defaults_follow_kind():
         (lambda: Survival((1, -1), gamma=0.1, time=0), "time"),
         (lambda: Survival((1, -1), gamma=0.1, time=1, regime="dephased"), "needs the bath inverse temperature"),
         (lambda: Survival((1, -1), gamma=0.1, time=1, beta=2.0), "drop it or use regime='dephased'"),
-        (lambda: Survival((1, -1), gamma=0.1, time=1, regime="lindblad"), "'coherent' or 'dephased'"),
+        (lambda: Survival((1, -1), gamma=0.1, time=1, regime="lindblad"), "'coherent', 'dephased' or 'pure_dephasing'"),
+        (lambda: Survival((1, -1), gamma=0.1, time=1, regime="pure_dephasing"), "needs the dephasing rate kappa"),
+        (lambda: Survival((1, -1), gamma=0.1, time=1, regime="pure_dephasing", kappa=-1), "kappa must be"),
+        (lambda: Survival((1, -1), gamma=0.1, time=1, regime="pure_dephasing", kappa=0), "kappa must be"),
+        (lambda: Survival((1, -1), gamma=0.1, time=1, kappa=0.5), "drop it or use regime='pure_dephasing'"),
+        (
+            lambda: Survival((1, -1), gamma=0.1, time=1, regime="pure_dephasing", kappa=0.5, beta=1.0),
+            "drop it or use regime='dephased'",
+        ),
         (lambda: parse_protocol("boltzman:beta=1"), "unknown or missing protocol"),
         (lambda: parse_protocol("boltzmann:beta"), "expected key=value"),
         (lambda: parse_protocol("boltzmann:beta=1,temperature=3"), "no field(s) ['temperature']"),

@@ -56,13 +56,14 @@ def test_emergent_writes_json_and_figure(tmp_path, capsys):
     assert plot.stat().st_size > 10000
 
 
-def test_emergent_bad_input_is_a_usage_error(capsys):
-    assert main([*SMALL, "--loops", "2,x", "--out", "", "--plot", ""]) == 2
+def test_emergent_bad_input_is_a_usage_error(tmp_path, capsys):
+    assert main([*SMALL, "--loops", "2,x", "--results-dir", str(tmp_path)]) == 2
     assert "--loops must be comma-separated" in capsys.readouterr().err
-    assert main([*SMALL, "--tq-ratio", "-1", "--out", "", "--plot", ""]) == 2
+    assert main([*SMALL, "--tq-ratio", "-1", "--results-dir", str(tmp_path)]) == 2
+    assert list(tmp_path.iterdir()) == []  # nothing written
 
 
-def test_emergent_runs_the_sampler_calibration(capsys):
+def test_emergent_runs_the_sampler_calibration(tmp_path, capsys):
     assert (
         main(
             [
@@ -85,10 +86,8 @@ def test_emergent_runs_the_sampler_calibration(capsys):
                 "2",
                 "--calibrate",
                 "100000",
-                "--out",
-                "",
-                "--plot",
-                "",
+                "--results-dir",
+                str(tmp_path),
             ]
         )
         == 0

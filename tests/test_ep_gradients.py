@@ -298,3 +298,28 @@ def test_kubo_mori_with_a_non_diagonal_cost(exact):
     assert ThermalEP(T).loss(net, task, sampler=exact) == pytest.approx(reference_loss(net, task, temperature=T))
     with pytest.raises(InvalidInputError, match="Kubo–Mori"):
         ThermalEP(T, "nudged").gradient(net, task, exact, seed=0)
+
+
+def test_plain_covariance_is_exact_when_the_cost_commutes_with_h(exact):
+    """C = H(θ₀) (X terms included) commutes with H(θ₀): plain covariance = Kubo–Mori = finite differences."""
+    rng = np.random.default_rng(11)
+    n, T = 3, 0.8
+    J = np.triu(rng.uniform(-1, 1, (n, n)), 1)
+    net = TransverseIsingNetwork(J + J.T, rng.uniform(-0.5, 0.5, n), rng.uniform(0.3, 0.9, n))
+    cost = PauliObservable(n, 0.0, -net.h, -net.J, -net.gamma)  # the Hamiltonian itself as an observable
+    task = SupervisedTask(np.zeros((1, 0)), np.zeros((1, 0)), extra_cost=cost)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", QuantumThermalBiasWarning)  # exact here: no bias warning
+        plain = ThermalEP(T, quantum="plain").gradient(net, task, exact, seed=0)
+    kubo_mori = ThermalEP(T).gradient(net, task, exact, seed=0)
+    assert plain.estimator == "plain-covariance" and kubo_mori.estimator == "kubo-mori"
+    np.testing.assert_allclose(plain.vector(), kubo_mori.vector(), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(plain.vector(), reference_gradient(net, task, temperature=T), atol=1e-7)
+    assert np.max(np.abs(plain.vector())) > 0.05
+
+
+def test_plain_covariance_with_a_non_commuting_x_cost_is_refused_with_the_reason(exact):
+    net, _ = thermal_setup(0.7)
+    task = SupervisedTask(np.zeros((1, 0)), [[1.0, -1.0]], extra_cost=PauliObservable.from_terms(4, x={0: 1.0}))
+    with pytest.raises(InvalidInputError, match=r"commutes with H.*‖\[C, H\]‖_F"):
+        ThermalEP(0.8, quantum="plain").gradient(net, task, exact, seed=0)

@@ -135,3 +135,48 @@ def test_ep_train_records_the_seed_it_used_and_that_seed_reproduces_the_run():
     assert isinstance(drawn.seed, int)
     again = ep_train(net, task, QuantumEP(nudge=0.5), "sa", epochs=2, seed=drawn.seed, exact_check=False)
     assert again.loss == drawn.loss and again.final_parameters == drawn.final_parameters
+
+
+@pytest.mark.parametrize(
+    "rule, sampler, gamma",
+    [(lambda: QuantumEP(0.05), "exact", 0.5), (lambda: ThermalEP(0.5, num_reads=100), "sa", 0.0)],
+)
+def test_ep_train_checkpoint_resume_is_bit_for_bit(tmp_path, rule, sampler, gamma):
+    """ep_train runs on the shared loop: an interrupted run resumes from its checkpoint (parameters, record and
+    the warm-start states of QuantumEP) and ends where an uninterrupted run ends."""
+    net, task = small_network(gamma=gamma, seed=6), SupervisedTask.boolean("or")
+    settings = dict(epochs=5, lr=0.3, seed=9, exact_check=sampler == "exact")
+    straight = ep_train(net, task, rule(), sampler, **settings)
+
+    def crash(done, network):
+        if done == 4:
+            raise KeyboardInterrupt
+
+    path = tmp_path / "ep.json"
+    with pytest.raises(KeyboardInterrupt):
+        ep_train(net, task, rule(), sampler, checkpoint=path, checkpoint_every=3, callbacks=[crash], **settings)
+    saved = json.loads(path.read_text())
+    assert saved["epochs_done"] == 3 and saved["config"]["seed"] == 9
+    assert len(saved["warm_start"]) == (len(task) if sampler == "exact" else 0)  # one free state per example
+    resumed = ep_train(net, task, rule(), sampler, checkpoint=path, **settings)
+    assert resumed.final_parameters == straight.final_parameters
+    assert resumed.loss == straight.loss and resumed.final_loss == straight.final_loss
+    assert resumed.exact_loss == straight.exact_loss and resumed.cosine == straight.cosine
+    with pytest.raises(InvalidInputError, match="lr"):
+        ep_train(net, task, rule(), sampler, checkpoint=path, **{**settings, "lr": 0.2})
+
+
+def test_ep_train_callbacks_stop_early():
+    net, task = small_network(seed=7), SupervisedTask.boolean("and")
+    seen = []
+    result = ep_train(
+        net,
+        task,
+        QuantumEP(0.05),
+        "exact",
+        epochs=6,
+        lr=0.3,
+        seed=1,
+        callbacks=[lambda done, n: seen.append(done) or done == 2],
+    )
+    assert seen == [1, 2] and len(result.loss) == 2

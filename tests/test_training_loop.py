@@ -160,3 +160,24 @@ def test_a_checkpoint_without_its_config_is_a_typed_error(tmp_path):
     patterns = np.array([[1, -1, 1, 1], [1, 1, -1, 1]])
     with pytest.raises(InvalidInputError, match=r"incomplete .*config"):
         train(Hebbian.store(patterns), patterns, SoftmaxHebbian(beta=2.0), epochs=2, lr=0.1, seed=5, checkpoint=path)
+
+
+@pytest.mark.parametrize(
+    "damage, message",
+    [
+        (lambda s: {**s, "J": [[0.0, 1.0], [1.0, 0.0]]}, "cannot be resumed: it holds couplings of shape"),
+        (lambda s: {**s, "rng": {"bit_generator": "nope"}}, "is damaged"),
+        (lambda s: {**s, "history": {"loss": 3}}, "is damaged"),
+    ],
+)
+def test_a_damaged_checkpoint_is_a_typed_error_naming_the_file(tmp_path, damage, message):
+    memory, patterns = setup(n=6, p=2)
+    path = tmp_path / "ck.json"
+    train(memory, patterns, SoftmaxHebbian(2.0), epochs=2, lr=0.1, seed=5, checkpoint=path)
+    path.write_text(json.dumps(damage(json.loads(path.read_text()))))
+    with pytest.raises(InvalidInputError, match=message) as caught:
+        train(memory, patterns, SoftmaxHebbian(2.0), epochs=4, lr=0.1, seed=5, checkpoint=path)
+    assert str(path) in str(caught.value)
+    path.write_bytes(b"\xff\xfe\x00")
+    with pytest.raises(InvalidInputError, match="cannot read the checkpoint"):
+        train(memory, patterns, SoftmaxHebbian(2.0), epochs=4, lr=0.1, seed=5, checkpoint=path)

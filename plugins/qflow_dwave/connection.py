@@ -24,8 +24,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import traceback
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from qflow_core.errors import BackendError
 from qflow_dwave._ocean import ocean
@@ -35,6 +36,7 @@ __all__ = [
     "call_with_retries",
     "connect_qpu",
     "protect_logs",
+    "raise_redacted",
     "redact",
     "registered_secrets",
     "transient_errors",
@@ -95,54 +97,85 @@ def call_with_retries(
     """
     secrets = list(secrets)
     for attempt in range(max_retries + 1):
+        failure: tuple[str, BaseException] | None = None
         try:
             return call()
         except transient as exc:
             if attempt == max_retries:
-                raise _backend_error(
-                    f"{what} failed after {attempt + 1} attempts", exc, secrets, partial, hint
-                ) from _safe_cause(exc, secrets)
-            time.sleep(min(MAX_BACKOFF_S, backoff_s * 2**attempt))
+                failure = (f"{what} failed after {attempt + 1} attempts", exc)
         except BackendError:
             raise
         except Exception as exc:
             if not _is_cloud_error(exc):
                 raise
-            raise _backend_error(f"{what} failed", exc, secrets, partial, hint) from _safe_cause(exc, secrets)
+            failure = (f"{what} failed", exc)
+        if failure is not None:  # raised outside the handler, so no __context__ keeps the raw exception
+            raise_redacted(*failure, secrets, partial=partial, hint=hint)
+        time.sleep(min(MAX_BACKOFF_S, backoff_s * 2**attempt))
     raise AssertionError("unreachable")
 
 
-class _RedactSecrets(logging.Filter):
-    """Rewrites log records of Ocean's loggers with every registered secret replaced by ``***``.
+class _RedactSecrets:
+    """Rewrites every log record that carries a registered secret, whatever logger, handler or formatter sees it.
 
-    dwave-cloud-client logs its whole configuration, token included, at DEBUG level. ``secrets`` is replaced,
-    never changed in place, so records logged from other threads always iterate a complete set.
+    dwave-cloud-client logs its whole configuration, token included, at DEBUG level, from loggers of the
+    ``dwave`` hierarchy created at any time. A logger's filter only sees records logged on that very logger
+    (not on its children) and a handler's filter only the handlers that exist, so the redaction is done where
+    every record is born: a wrapper around :func:`logging.getLogRecordFactory`. The message (with its
+    arguments), the formatted traceback of ``exc_info`` (kept as ``exc_text``; the raw exception is dropped)
+    and ``stack_info`` are redacted. ``secrets`` is replaced, never changed in place, so records created in
+    other threads always iterate a complete set.
     """
 
     def __init__(self) -> None:
-        super().__init__("qflow-redact")
         self.secrets: frozenset[str] = frozenset()
+        self.installed = False
+        self._previous: Callable[..., logging.LogRecord] = logging.getLogRecordFactory()
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if any(secret in message for secret in self.secrets):
-            record.msg, record.args = redact(message, self.secrets), ()
-        return True
+    def install(self) -> None:
+        if not self.installed:
+            self._previous = logging.getLogRecordFactory()
+            logging.setLogRecordFactory(self)
+            self.installed = True
+
+    def __call__(self, *args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = self._previous(*args, **kwargs)
+        secrets = self.secrets
+        if secrets:
+            self.scrub(record, secrets)
+        return record
+
+    @staticmethod
+    def scrub(record: logging.LogRecord, secrets: frozenset[str]) -> None:
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record: let logging report it as it would
+            return
+        if any(secret in message for secret in secrets):
+            record.msg, record.args = redact(message, secrets), ()
+        if record.exc_info and record.exc_info[0] is not None:
+            text = "".join(traceback.format_exception(*record.exc_info))
+            if any(secret in text for secret in secrets):
+                record.exc_text = redact(text.rstrip("\n"), secrets)
+                record.exc_info = None
+        if record.stack_info and any(secret in record.stack_info for secret in secrets):
+            record.stack_info = redact(record.stack_info, secrets)
 
 
 _REDACTOR = _RedactSecrets()
 _REDACTOR_LOCK = threading.Lock()
-OCEAN_LOGGERS = ("dwave.cloud", "dwave.system")
+OCEAN_LOGGERS = ("dwave",)
 
 
 def protect_logs(secrets: Iterable[str | None]) -> None:
-    """Keep ``secrets`` out of every record logged by Ocean's cloud and system loggers (existing ones)."""
+    """Keep ``secrets`` out of every log record from now on: message, arguments, traceback and stack.
+
+    Covers the whole ``dwave`` logger hierarchy — loggers created later included — and every other logger and
+    handler, since records are redacted when they are created.
+    """
     with _REDACTOR_LOCK:
         _REDACTOR.secrets = _REDACTOR.secrets | {s for s in secrets if s}
-        names = [name for name in list(logging.Logger.manager.loggerDict) if name.startswith(OCEAN_LOGGERS)]
-        for logger in map(logging.getLogger, [*OCEAN_LOGGERS, *names]):
-            if _REDACTOR not in logger.filters:
-                logger.addFilter(_REDACTOR)
+        _REDACTOR.install()
 
 
 def registered_secrets() -> list[str]:
@@ -155,12 +188,13 @@ def connect_qpu(config: Mapping[str, Any]) -> Any:
     system = ocean("system")
     secrets = [config.get("token")]
     protect_logs(secrets)
+    failure: BaseException | None = None
     try:  # the file (explicit, DWAVE_CONFIG_FILE or dwave setup's) and the environment; no network involved
         stored = ocean("cloud").config.load_config(config_file=config.get("config_file"), profile=config.get("profile"))
     except Exception as exc:
-        raise _backend_error("cannot read the D-Wave configuration", exc, secrets, None, SETUP_HINT) from _safe_cause(
-            exc, secrets
-        )
+        failure = exc
+    if failure is not None:
+        raise_redacted("cannot read the D-Wave configuration", failure, secrets, hint=SETUP_HINT)
     has_token = bool(config.get("token") or stored.get("token"))
     secrets.append(stored.get("token"))
     protect_logs(secrets)
@@ -169,9 +203,8 @@ def connect_qpu(config: Mapping[str, Any]) -> Any:
     try:
         return system.DWaveSampler(**config)
     except Exception as exc:
-        raise _backend_error("cannot connect to a D-Wave solver", exc, secrets, None, SETUP_HINT) from _safe_cause(
-            exc, secrets
-        )
+        failure = exc
+    raise_redacted("cannot connect to a D-Wave solver", failure, secrets, hint=SETUP_HINT)
 
 
 def _is_cloud_error(exc: BaseException) -> bool:
@@ -181,16 +214,30 @@ def _is_cloud_error(exc: BaseException) -> bool:
     return module.startswith(("dwave.cloud", "dwave.system")) or isinstance(exc, requests.RequestException)
 
 
-def _backend_error(
-    what: str, exc: BaseException, secrets: list[str | None], partial: object, hint: str
-) -> BackendError:
+def raise_redacted(
+    what: str, exc: BaseException, secrets: Iterable[str | None], *, partial: object = None, hint: str = ""
+) -> NoReturn:
+    """Raise a :class:`BackendError` for ``exc`` that carries no secret anywhere in its chain.
+
+    The message names ``what`` and the redacted cause; ``__cause__`` is ``exc`` itself when no secret appears in
+    its whole chain (messages, causes, contexts, tracebacks), else a redacted RuntimeError copy. Call it outside
+    the ``except`` block: raised inside one, Python would keep the raw exception as ``__context__``.
+
+    >>> try:
+    ...     raise_redacted("connecting", ValueError("bad token DEV-x1"), ["DEV-x1"])
+    ... except BackendError as error:
+    ...     print(error, "|", error.__cause__, "|", error.__context__)
+    connecting (ValueError: bad token ***) | ValueError: bad token *** | None
+    """
+    secrets = [s for s in secrets if s]
     cause = redact(f"{type(exc).__name__}: {exc}", secrets)
-    return BackendError(f"{what} ({cause})" + (f"; {hint}" if hint else ""), partial=partial)
+    error = BackendError(f"{what} ({cause})" + (f"; {hint}" if hint else ""), partial=partial)
+    raise error from _safe_cause(exc, secrets)
 
 
-def _safe_cause(exc: BaseException, secrets: list[str | None]) -> BaseException:
-    """The exception itself, or a redacted RuntimeError copy when its text contains a secret."""
-    text = f"{exc!r} {exc}"
-    if any(secret and secret in text for secret in secrets):
+def _safe_cause(exc: BaseException, secrets: list[str]) -> BaseException:
+    """The exception itself, or a redacted RuntimeError copy when its chain mentions a secret anywhere."""
+    text = "".join(traceback.format_exception(exc)) + f"{exc!r}"
+    if any(secret in text for secret in secrets):
         return RuntimeError(redact(f"{type(exc).__name__}: {exc}", secrets))
     return exc

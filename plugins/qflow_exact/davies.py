@@ -7,7 +7,7 @@ generator acts on the populations p_a of the eigenstates |a⟩ of H = E(σᶻ) �
     G(ω) = 2πηω / (1 − e^{−βω})   (G(0) = 2πη/β; KMS: G(−ω) = e^{−βω} G(ω)),
 
 so the Gibbs state is stationary (detailed balance). To first order in Γ the rate out of a data state into
-channel k is Eq. 11, W_k = 8πηΓ²/(Δ_k (e^{βΔ_k} − 1)). The evolution starts in the eigenstate with the largest
+channel k is W_k = 8πηΓ²/(Δ_k (e^{βΔ_k} − 1)). The evolution starts in the eigenstate with the largest
 overlap with the classical state |s⟩ and returns z-basis populations Σ_a p_a(t)|⟨x|a⟩|².
 
 Degenerate levels: populations-only (Pauli) dynamics in an eigenbasis chosen by ``numpy.linalg.eigh`` is
@@ -32,7 +32,15 @@ from qflow_core.errors import InvalidInputError
 from qflow_exact.hamiltonian import basis_index, check_size
 from qflow_exact.thermal import gibbs
 
-__all__ = ["DAVIES_MAX_SPINS", "DEFAULT_ETA", "DephasedEvolution", "bath_spectrum", "davies_rates", "dephased_survival"]
+__all__ = [
+    "DAVIES_MAX_SPINS",
+    "DEFAULT_ETA",
+    "DephasedEvolution",
+    "bath_spectrum",
+    "davies_rates",
+    "dephased_survival",
+    "slowest_relaxation_time",
+]
 
 #: Default dimensionless Ohmic coupling η: weak coupling, so Davies rates ≪ level spacings at Γ ~ 0.1–1.
 DEFAULT_ETA = 0.01
@@ -69,13 +77,30 @@ def davies_rates(energies: np.ndarray, vectors: np.ndarray, beta: float, eta: fl
 
 @dataclass(frozen=True)
 class DephasedEvolution:
-    """z-basis ``populations`` at the final time, the eigenbasis populations, and the start eigenstate."""
+    """z-basis ``populations`` at the final time, the eigenbasis populations, the start eigenstate, and the
+    slowest relaxation time 1/|λ₁| of the generator (λ₁ its nonzero eigenvalue closest to 0; inf if none)."""
 
     populations: np.ndarray
     eigen_populations: np.ndarray
     start_level: int
     start_overlap: float
     start_energy: float
+    slowest_relaxation_time: float = float("inf")
+
+
+def slowest_relaxation_time(W: np.ndarray) -> float:
+    """1/|λ₁| for the Davies generator of rate matrix ``W``: detailed balance makes it similar to the symmetric
+    S_ab = √(W_ab W_ba) − δ_ab Σ_c W_cb, whose eigenvalues are real and ≤ 0; the one next to 0 sets the time.
+
+    >>> slowest_relaxation_time(np.array([[0.0, 2.0], [1.0, 0.0]]))  # two levels: relaxation rate 1 + 2
+    0.3333333333333333
+    """
+    S = np.sqrt(W * W.T)
+    S -= np.diag(W.sum(axis=0))
+    lam = np.linalg.eigvalsh(S)
+    scale = max(float(np.max(np.abs(lam))), 1e-300)
+    slow = lam[-2] if lam.size > 1 else 0.0
+    return float("inf") if slow > -1e-12 * scale else float(-1.0 / slow)
 
 
 def dephased_survival(
@@ -103,4 +128,5 @@ def dephased_survival(
     p = np.clip(p, 0.0, None)
     p /= p.sum()
     populations = (eig.vectors**2) @ p
-    return DephasedEvolution(populations, p, level, float(overlaps[level]), float(eig.energies[level]))
+    relaxation = slowest_relaxation_time(W)
+    return DephasedEvolution(populations, p, level, float(overlaps[level]), float(eig.energies[level]), relaxation)

@@ -16,6 +16,9 @@ Backend options (``sampler.run(bqm, protocol, **options)``):
   computes only levels 0…level, and the gap would cost a second, cold-sized Lanczos run — more than the warm
   start saves. Info then has ``gap_computed=False``, ``gap=None`` and ``energies`` = the levels computed.
 * ``average`` (bool, coherent Survival) — time-averaged populations over [0, time] instead of time ``time``.
+* ``Survival(regime="pure_dephasing", kappa=κ)`` is the Lindblad equation with √κ σᶻ_i on every spin, exact in
+  Liouville space up to n = :data:`~qflow_exact.lindblad.PURE_DEPHASING_MAX_SPINS` (info: ``channel_current``,
+  ``channel_rates``, see :mod:`qflow_exact.lindblad`).
 * ``eta`` (float, dephased Survival) — Ohmic bath coupling (default :data:`~qflow_exact.davies.DEFAULT_ETA`).
 * ``tol`` (float, Anneal) — target for the estimated error ‖ψ − ψ_exact‖ of the final state (default
   :data:`~qflow_exact.anneal.DEFAULT_TOL` = 1e-6); ``steps`` (int, Anneal) — fix the number of S6 steps
@@ -38,17 +41,25 @@ from typing import Any, ClassVar
 import dimod
 import numpy as np
 
-from qflow_core.capabilities import SPECTRAL_RUN_PARAMETERS, Eigenstate, GibbsSpectrum, SpectralBackend
+from qflow_core.capabilities import (
+    SPECTRAL_RUN_PARAMETERS,
+    Eigenstate,
+    GibbsSpectrum,
+    ImaginaryTimeBackend,
+    ImaginaryTimeLeakage,
+    SpectralBackend,
+)
 from qflow_core.errors import ProblemTooLargeError
 from qflow_core.models.memory import IsingMemory
 from qflow_core.parameters import Parameter
 from qflow_core.protocols import Anneal, Boltzmann, GroundState, Protocol, Survival, as_protocol
 from qflow_core.sampler import Sampler, attach_details, spin_sampleset
 from qflow_core.schedules import AnnealSchedule, default_schedule
-from qflow_exact import davies
+from qflow_exact import davies, lindblad
 from qflow_exact.anneal import DEFAULT_TOL, anneal
 from qflow_exact.eigen import ground_state
 from qflow_exact.hamiltonian import TFIMOperator, basis_index, basis_states, diagonal_energies, spin_gammas
+from qflow_exact.imaginary_time import imaginary_time_leakage
 from qflow_exact.krylov import evolve
 from qflow_exact.observables import x_expectations
 from qflow_exact.thermal import GIBBS_MAX_SPINS, gibbs
@@ -87,11 +98,12 @@ RUN_PARAMETERS = (
 OPTIONS = tuple(p.name for p in RUN_PARAMETERS)
 
 
-class ExactSampler(Sampler, SpectralBackend):
+class ExactSampler(Sampler, SpectralBackend, ImaginaryTimeBackend):
     """Exact enumeration and exact diagonalization of the transverse-field Ising model (ground truth).
 
     Implements :class:`qflow_core.capabilities.SpectralBackend` with :func:`~qflow_exact.tfim.ground_state`
-    (matrix-free Lanczos) and :func:`~qflow_exact.tfim.gibbs` (dense diagonalization).
+    (matrix-free Lanczos) and :func:`~qflow_exact.tfim.gibbs` (dense diagonalization), and
+    :class:`qflow_core.capabilities.ImaginaryTimeBackend` with :mod:`qflow_exact.imaginary_time`.
     """
 
     name: ClassVar[str] = "exact"
@@ -101,10 +113,12 @@ class ExactSampler(Sampler, SpectralBackend):
         "anneal": "exact",
         "survival:coherent": "exact",
         "survival:dephased": "exact",
+        "survival:pure_dephasing": "exact",
         "ground_state": "exact",
     }
     default_protocol: ClassVar[Protocol] = Boltzmann(beta=1.0)
     run_parameters: ClassVar[tuple[Parameter, ...]] = RUN_PARAMETERS
+    stores_every_read: ClassVar[bool] = False  # one row per distinct state, with its count
     tags: ClassVar[dict[str, Any]] = {"exact_reference": True, "max_variables": MAX_RETURNED_SPINS}
 
     def physics_class(self, protocol: Protocol | str) -> str:
@@ -128,6 +142,10 @@ class ExactSampler(Sampler, SpectralBackend):
         """Full spectrum and Gibbs weights of H(Γ) (see :func:`qflow_exact.tfim.gibbs`)."""
         st = gibbs(J, h, gamma, beta)
         return GibbsSpectrum(np.asarray(st.energies), np.asarray(st.vectors), np.asarray(st.weights))
+
+    def imaginary_time_leakage(self, memory: Any, pattern: Any, gamma: Any, tau: float) -> ImaginaryTimeLeakage:
+        """Exact flux, survival loss and populations under e^{−τH} (see :mod:`qflow_exact.imaginary_time`)."""
+        return imaginary_time_leakage(memory, pattern, gamma, tau)
 
     def _run(
         self, bqm: dimod.BinaryQuadraticModel, protocol: Protocol, *, num_reads: int, seed: int, **options: Any
@@ -218,6 +236,17 @@ class ExactSampler(Sampler, SpectralBackend):
                 num_matvecs=res.num_matvecs,
                 start="basis state",
             )
+        elif protocol.regime == "pure_dephasing":
+            res = lindblad.pure_dephasing_survival(J, h, gammas, protocol.state, protocol.time, protocol.kappa)
+            probability = res.populations
+            details.update(
+                method="Lindblad equation, sqrt(kappa) sigma_z on every spin (Liouville space, expm_multiply)",
+                kappa=protocol.kappa,
+                decoherence_rate=res.gamma_decoherence,
+                channel_current=res.channel_current.tolist(),
+                channel_rates=res.channel_rates.tolist(),
+                start="basis state",
+            )
         else:
             eta = float(options.get("eta", davies.DEFAULT_ETA))
             res = davies.dephased_survival(
@@ -231,6 +260,9 @@ class ExactSampler(Sampler, SpectralBackend):
                 start_level=res.start_level,
                 start_overlap=res.start_overlap,
                 start_energy=res.start_energy,
+                slowest_relaxation_time=(
+                    res.slowest_relaxation_time if np.isfinite(res.slowest_relaxation_time) else None
+                ),
             )
         probability = probability / probability.sum()
         channels = [float(probability[start ^ (1 << (n - 1 - k))]) for k in range(n)]

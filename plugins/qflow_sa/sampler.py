@@ -33,6 +33,21 @@ __all__ = ["SimulatedAnnealing", "anneal_sweeps"]
 SWEEPS_PER_US = 50
 DEFAULT_SWEEPS = 1000
 
+
+def beta_pair(value: object) -> list[float]:
+    """``[β_hot, β_cold]`` as two finite floats > 0 (ValueError otherwise; dwave-samplers' own message is vaguer).
+
+    >>> beta_pair((0.1, 3))
+    [0.1, 3.0]
+    """
+    if isinstance(value, (str, bytes)):
+        raise ValueError(value)
+    pair = [float(v) for v in value]  # TypeError for a non-iterable, ValueError for non-numbers
+    if len(pair) != 2 or not all(math.isfinite(b) and b > 0 for b in pair):
+        raise ValueError(value)
+    return pair
+
+
 #: Backend options forwarded to ``SimulatedAnnealingSampler.sample`` (it ignores unknown names silently,
 #: so qflow declares them and the base class checks them). None or absent: set from the protocol.
 RUN_PARAMETERS = (
@@ -42,7 +57,14 @@ RUN_PARAMETERS = (
         "proposal_acceptance_criteria", str, "Metropolis", "spin-flip acceptance rule", choices=("Metropolis", "Gibbs")
     ),
     Parameter("num_sweeps_per_beta", int, 1, "sweeps at each β of the schedule", minimum=1),
-    Parameter("beta_range", object, None, "[β_hot, β_cold] of the schedule (default: from the protocol)"),
+    Parameter(
+        "beta_range",
+        object,
+        None,
+        "[β_hot, β_cold] of the schedule (default: from the protocol)",
+        validate=beta_pair,
+        allowed="two finite numbers [β_hot, β_cold], both > 0",
+    ),
     Parameter(
         "beta_schedule_type",
         str,

@@ -3,11 +3,14 @@
 Without ``--keys``/``--query`` it uses the built-in seeded instance (M = 8 keys in d = 16), the same one
 ``qflow compare`` runs.
 
+>>> import tempfile
 >>> from qflow_core.cli import main
 >>> main(["attention", "--sampler", "enum", "--protocol", "boltzmann:beta=2", "--reads", "20000",
-...       "--seed", "1"])  # doctest: +ELLIPSIS
+...       "--seed", "1", "--results-dir", tempfile.mkdtemp()])  # doctest: +ELLIPSIS
 enum | boltzmann:beta=2.0,gamma=0.0 | fidelity exact | 20000 reads, seed 1 | ...
 verdict: softmax
+wrote .../attention.json
+wrote .../attention.png
 0
 """
 
@@ -15,19 +18,23 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-
-from qflow_core.cli.common import protocol_argument, seed_argument
+from qflow_core.cli.common import check_sampler_names, protocol_argument, seed_argument
+from qflow_core.cli.output import add_output_arguments, run_output
 from qflow_core.errors import InvalidInputError
-from qflow_core.models.attention import OneHotAttention
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from qflow_core.models.attention import OneHotAttention
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "attention",
         help="sample the one-hot attention map with one sampler and fit softmax vs Lorentzian",
-        description="Sample the one-hot attention QUBO (THEORY §3) with one sampler and protocol, histogram "
+        description="Sample the one-hot attention QUBO with one sampler and protocol, histogram "
         "the keys over one-hot reads, fit softmax(beta*a) and the Lorentzian, and print the verdict.",
     )
     parser.add_argument("--sampler", required=True, help="sampler name (see `qflow plugins`)")
@@ -40,8 +47,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_instance_arguments(parser)
     parser.add_argument("--reads", type=int, default=10000, help="number of reads (default 10000)")
     parser.add_argument("--seed", type=seed_argument, default=None, help="random seed (default: drawn and recorded)")
-    parser.add_argument("--out", type=Path, default=None, help="write the result as JSON here")
-    parser.add_argument("--plot", type=Path, default=None, help="write the figure (PNG) here")
+    add_output_arguments(parser)
     parser.set_defaults(func=run)
 
 
@@ -63,24 +69,28 @@ def load_instance(args: argparse.Namespace) -> OneHotAttention:
         from qflow_core.experiments.compare import builtin_instance
 
         return builtin_instance(scale=args.scale, penalty=args.penalty)
+    from qflow_core.models.attention import OneHotAttention
+
     return OneHotAttention(_load_array(args.keys), _load_array(args.query), scale=args.scale, penalty=args.penalty)
 
 
 def _load_array(path: Path) -> np.ndarray:
+    import numpy as np
+
     try:
         return np.load(path, allow_pickle=False)
-    except ValueError as exc:
+    except (ValueError, EOFError) as exc:
         raise InvalidInputError(f"{path} is not a numeric .npy array: {exc}") from None
 
 
 def run(args: argparse.Namespace) -> int:
     from qflow_core.experiments.attention import attention_map
 
+    check_sampler_names([args.sampler])
     memory = load_instance(args)
-    result = attention_map(memory, args.sampler, args.protocol, num_reads=args.reads, seed=args.seed)
-    print(result.summary())
-    if args.out is not None:
-        print(f"wrote {result.save(args.out)}")
-    if args.plot is not None:
-        print(f"wrote {result.plot(args.plot)}")
+    with run_output(args, "attention") as out:
+        result = attention_map(memory, args.sampler, args.protocol, num_reads=args.reads, seed=args.seed)
+        print(result.summary())
+        print(f"wrote {result.save(out.json)}")
+        print(f"wrote {result.plot(out.figure)}")
     return 0

@@ -1,25 +1,29 @@
 """``qflow capacity``: fraction of stored patterns that are fixed points, and recall overlap, vs load per rule.
 
+>>> import tempfile
 >>> from qflow_core.cli import main
->>> main(["capacity", "--rules", "hebb,softmax-hebbian", "--n", "30", "--loads", "0.3", "--trials", "1",
-...       "--epochs", "60"])  # doctest: +ELLIPSIS
+>>> main(["capacity", "--rules", "hebb", "--rules", "softmax-hebbian", "--n", "30", "--loads", "0.3", "--trials", "1",
+...       "--epochs", "60", "--results-dir", tempfile.mkdtemp()])  # doctest: +ELLIPSIS
 rule...
 ---...
 hebbian                                       0.300    9     0.556   +0.007   0.867  0.800
 softmax-hebbian(beta=4.0,survival=False)      0.300    9     1.000   +1.318   1.000  0.956
+wrote .../capacity.json
+wrote .../capacity.png
 0
 """
 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from qflow_core.cli.common import seed_argument
+from qflow_core.cli.common import add_list_argument, seed_argument, split_protocol_list
+from qflow_core.cli.output import add_output_arguments, run_output
+from qflow_core.cli.progress import add_quiet_argument, show_progress
 from qflow_core.errors import InvalidInputError
-from qflow_core.experiments.capacity import capacity, split_rule_list
 
 DEFAULT_LOADS = "0.05,0.1,0.15,0.2,0.3,0.5"
+DEFAULT_RULES = ["hebb", "softmax-hebbian", "mpf"]
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -27,13 +31,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "capacity",
         help="fixed-point fraction and recall overlap vs load alpha = P/N for several learning rules",
         description="For each load, store random patterns with the Hebb rule and with each other rule (trained from "
-        "the Hebb matrix at fixed norm, THEORY §6) and report fixed points, gaps and zero-T recall.",
+        "the Hebb matrix at fixed norm) and report fixed points, gaps and zero-T recall.",
     )
-    parser.add_argument(
+    add_list_argument(
+        parser,
         "--rules",
-        default="hebb,softmax-hebbian,mpf",
-        help="comma-separated rules, parameters inline: hebb,softmax-hebbian:beta=4,mpf (default "
-        "hebb,softmax-hebbian,mpf)",
+        default=DEFAULT_RULES,
+        split=split_protocol_list,
+        help="learning rules, parameters inline: hebb,softmax-hebbian:beta=4,mpf (default hebb,softmax-hebbian,mpf)",
     )
     parser.add_argument("--n", type=int, default=100, help="number of spins N (default 100)")
     parser.add_argument("--loads", default=DEFAULT_LOADS, help=f"comma-separated alphas (default {DEFAULT_LOADS})")
@@ -43,32 +48,37 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--flip", type=float, default=0.1, help="fraction of flipped bits in recall cues (0.1)")
     parser.add_argument("--train-fields", action="store_true", help="also train the fields h (default: h = 0)")
     parser.add_argument("--seed", type=seed_argument, default=0, help="random seed (default 0)")
-    parser.add_argument("--progress", action="store_true", help="show a progress bar")
-    parser.add_argument("--out", type=Path, default=None, help="write the result as JSON here")
-    parser.add_argument("--plot", type=Path, default=None, help="write the figure (PNG) here")
+    add_quiet_argument(parser)
+    add_output_arguments(parser)
+    parser.add_argument(
+        "--resume", action="store_true", help="keep the rows an interrupted run with the same settings left in --out"
+    )
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from qflow_core.experiments.capacity import capacity
+
     try:
         loads = [float(a) for a in args.loads.split(",") if a.strip()]
     except ValueError:
         raise InvalidInputError(f"--loads must be comma-separated numbers, got {args.loads!r}") from None
-    result = capacity(
-        split_rule_list(args.rules),
-        args.n,
-        loads,
-        trials=args.trials,
-        epochs=args.epochs,
-        lr=args.lr,
-        flip_fraction=args.flip,
-        train_fields=args.train_fields,
-        seed=args.seed,
-        progress=args.progress,
-    )
-    print(result.table())
-    if args.out is not None:
-        print(f"wrote {result.save(args.out)}")
-    if args.plot is not None:
-        print(f"wrote {result.plot(args.plot)}")
+    with run_output(args, "capacity") as out:
+        result = capacity(
+            args.rules,
+            args.n,
+            loads,
+            trials=args.trials,
+            epochs=args.epochs,
+            lr=args.lr,
+            flip_fraction=args.flip,
+            train_fields=args.train_fields,
+            seed=args.seed,
+            progress=show_progress(args),
+            checkpoint=out.json,
+            resume=args.resume,
+        )
+        print(result.table())
+        print(f"wrote {out.json}")
+        print(f"wrote {result.plot(out.figure)}")
     return 0

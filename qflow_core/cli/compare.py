@@ -3,16 +3,18 @@
 With no arguments it runs the built-in seeded instance (M = 8 keys in d = 16) on the installed **offline, free**
 samplers of the qflow distribution (tags ``requires_network`` and ``costs_money`` false), with every protocol each
 supports among Boltzmann β = 2, the standard and fast anneal and the ground state at Γ = 0.5, prints the table,
-the flags and the interpretation, and writes ``results/attention.json`` and the summary figure
-``results/attention.png`` (+ ``.svg``). A sampler that costs money (a QPU) runs only when named, after the estimated
-QPU access time is printed and confirmed (``--yes`` in scripts); third-party samplers run when named or with
-``--all-installed``. The JSON is rewritten after every row; Ctrl-C keeps the finished rows (JSON and figure).
+the flags and the interpretation, and writes the JSON and the summary figure (PNG + SVG) into a new run directory
+``results/attention-<UTC time>-<config hash>/`` (``results/latest`` points at it; ``--out`` writes exactly there).
+A sampler that costs money (a QPU) runs only when named, after the estimated QPU access time is printed and
+confirmed (``--yes`` in scripts); third-party samplers run when named or with ``--all-installed``. Unknown sampler
+or protocol names stop it before anything runs. The JSON is rewritten after every row, so an interruption (Ctrl-C)
+keeps the finished rows and draws their figure.
 
 >>> import tempfile, pathlib
 >>> from qflow_core.cli import main
 >>> out = pathlib.Path(tempfile.mkdtemp())
 >>> main(["compare", "attention", "--samplers", "enum", "--protocols", "boltzmann:beta=1", "--reads", "500",
-...       "--out", str(out / "a.json"), "--plot", str(out / "a.png"), "--no-progress"])  # doctest: +ELLIPSIS
+...       "--out", str(out / "a.json"), "--quiet"])  # doctest: +ELLIPSIS
 1 replicate per row ...
 sampler  protocol ...
 enum     boltzmann:beta=1.0,gamma=0.0  unspecified ...
@@ -25,12 +27,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from qflow_core.cli.attention import add_instance_arguments, load_instance
-from qflow_core.cli.common import protocol_argument, seed_argument
+from qflow_core.cli.common import add_list_argument, add_protocols_argument, check_sampler_names, seed_argument
+from qflow_core.cli.output import add_output_arguments, keep_partial, run_output
+from qflow_core.cli.progress import add_quiet_argument, show_progress
 from qflow_core.errors import InvalidInputError
-from qflow_core.experiments.compare import default_samplers
 
 __all__ = ["default_samplers", "estimated_qpu_access_s", "register", "run"]
 
@@ -55,22 +57,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "experiment", nargs="?", default="attention", choices=["attention"], help="experiment (default attention)"
     )
-    parser.add_argument(
-        "--samplers",
-        default=None,
-        help="comma-separated sampler names (default: the installed offline, free qflow samplers)",
-    )
+    add_list_argument(parser, "--samplers", help="sampler names (default: the installed offline, free qflow samplers)")
     parser.add_argument(
         "--all-installed", action="store_true", help="default set includes third-party offline, free samplers"
     )
     parser.add_argument("--yes", action="store_true", help="do not ask before running a sampler that costs money")
-    parser.add_argument(
-        "--protocols",
-        nargs="+",
-        type=protocol_argument,
-        default=None,
-        help="protocols, space-separated (default: boltzmann:beta=2 anneal:kind=standard anneal:kind=fast "
-        "ground_state:gamma=0.5)",
+    add_protocols_argument(
+        parser,
+        help="protocols (default: boltzmann:beta=2,anneal:kind=standard,anneal:kind=fast,ground_state:gamma=0.5)",
     )
     add_instance_arguments(parser)
     parser.add_argument(
@@ -85,16 +79,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--seed", type=seed_argument, default=0, help="master seed (default 0); each run derives its own"
     )
-    parser.add_argument("--out", type=Path, default=Path("results/attention.json"), help="JSON result path")
-    parser.add_argument("--plot", type=Path, default=Path("results/attention.png"), help="summary figure (PNG + SVG)")
-    parser.add_argument("--detail", action="store_true", help="also write one figure per row beside --plot")
     parser.add_argument(
         "--jobs",
         type=int,
         default=DEFAULT_JOBS,
         help=f"rows run concurrently in threads (default {DEFAULT_JOBS}; the numbers do not depend on it)",
     )
-    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.add_argument("--detail", action="store_true", help="also write one figure per row beside the summary")
+    add_quiet_argument(parser)
+    add_output_arguments(parser)
     parser.set_defaults(func=run)
 
 
@@ -125,42 +118,47 @@ def _confirm_paid(samplers: list[str], protocols: list, args: argparse.Namespace
 
 
 def run(args: argparse.Namespace) -> int:
-    from qflow_core.experiments.compare import DEFAULT_PROTOCOLS, compare
+    from qflow_core.experiments.compare import DEFAULT_PROTOCOLS, compare, default_samplers
     from qflow_core.protocols import as_protocol
 
     if args.reads < 1 or args.replicates < 1 or args.jobs < 1:
         raise InvalidInputError("--reads, --replicates and --jobs must be at least 1")
+    samplers = check_sampler_names(args.samplers) if args.samplers else default_samplers(args.all_installed)
     memory = load_instance(args)
-    if args.samplers:
-        samplers = [s.strip() for s in args.samplers.split(",") if s.strip()]
-    else:
-        samplers = default_samplers(args.all_installed)
     protocols = args.protocols if args.protocols is not None else [as_protocol(p) for p in DEFAULT_PROTOCOLS]
     _confirm_paid(samplers, protocols, args)
-    result = compare(
-        memory,
-        samplers,
-        protocols,
-        num_reads=args.reads,
-        seed=args.seed,
-        replicates=args.replicates,
-        jobs=args.jobs,
-        progress=not args.no_progress,
-        checkpoint=args.out,
-    )
-    print(result.table())
-    if args.replicates == DEFAULT_JOB_REPLICATES and args.reads == DEFAULT_JOB_READS:
-        print(
-            f"note: the default job runs {DEFAULT_JOB_REPLICATES} replicate of {DEFAULT_JOB_READS} reads per row to "
-            "stay short; for spread and power use e.g. --replicates 5 --reads 10000"
+    with run_output(args, "attention") as out:
+        result = compare(
+            memory,
+            samplers,
+            protocols,
+            num_reads=args.reads,
+            seed=args.seed,
+            replicates=args.replicates,
+            jobs=args.jobs,
+            progress=show_progress(args),
+            checkpoint=out.json,
         )
-    print(f"wrote {result.save(args.out)}")
-    print(f"wrote {result.plot(args.plot)} and {args.plot.with_suffix('.svg')}")
-    if args.detail:  # numbered, so two protocols of one kind never overwrite each other
-        for k, run_result in enumerate(result.runs, start=1):
-            name = f"{args.plot.stem}-{k:02d}-{run_result.sampler}-{run_result.protocol['protocol']}"
-            print(f"wrote {run_result.plot(args.plot.with_name(name + args.plot.suffix))}")
-    if result.interrupted:
-        print("qflow: interrupted; the files hold the finished rows", file=sys.stderr)
-        return 1
+        print(result.table())
+        if args.replicates == DEFAULT_JOB_REPLICATES and args.reads == DEFAULT_JOB_READS:
+            print(
+                f"note: the default job runs {DEFAULT_JOB_REPLICATES} replicate of {DEFAULT_JOB_READS} reads per row "
+                "to stay short; for spread and power use e.g. --replicates 5 --reads 10000"
+            )
+        if result.interrupted:
+            keep_partial(out, result)
+            raise KeyboardInterrupt
+        print(f"wrote {result.save(out.json)}")
+        print(f"wrote {result.plot(out.figure)} and {out.figure.with_suffix('.svg')}")
+        if args.detail:  # numbered, so two protocols of one kind never overwrite each other
+            for k, run_result in enumerate(result.runs, start=1):
+                name = f"{out.figure.stem}-{k:02d}-{run_result.sampler}-{run_result.protocol['protocol']}"
+                print(f"wrote {run_result.plot(out.figure.with_name(name + out.figure.suffix))}")
     return 1 if result.rows and all(row.error for row in result.rows) else 0
+
+
+def default_samplers(all_installed: bool = False) -> list[str]:
+    """Installed offline, free samplers (see :func:`qflow_core.experiments.compare.default_samplers`)."""
+    from qflow_core.experiments.compare import default_samplers as offline_free
+
+    return offline_free(all_installed)

@@ -3,20 +3,26 @@
 Solves the exact oracle of a seeded hidden layer at one point (μ, T_q/T, k_x), scans μ, T_q/T and k_x through
 it, measures Γ on square loops of several sizes and the slow spectrum, optionally runs the particle learners
 and the sampler calibration on a qflow sampler, and prints the verdict (supports / fails / inconclusive) with
-the numbers behind it. Writes the result as JSON (``--out``) and a four-panel figure (``--plot``).
+the numbers behind it. Writes the result as JSON and a four-panel figure into a new run directory
+``results/emergent-<UTC time>-<config hash>/`` (or exactly ``--out`` / ``--plot``).
 
+>>> import tempfile
 >>> from qflow_core.cli import main
 >>> main(["emergent", "--M", "2", "--grid", "9", "--half-width", "2", "--loops", "1,2,3,4", "--scan-mu", "1",
-...       "--scan-tq", "1", "--scan-kx", "1", "--modes", "2", "--out", "", "--plot", ""])  # doctest: +ELLIPSIS
+...       "--scan-tq", "1", "--scan-kx", "1", "--modes", "2", "--results-dir", tempfile.mkdtemp()])
+... # doctest: +ELLIPSIS
 verdict: ...
+wrote .../emergent.json
+wrote .../emergent.png
 0
 """
 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
+from qflow_core.cli.common import seed_argument
+from qflow_core.cli.output import add_output_arguments, run_output
 from qflow_core.errors import InvalidInputError
 
 __all__ = ["register", "run"]
@@ -66,9 +72,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     particles.add_argument(
         "--calibrate", type=int, default=None, metavar="READS", help="also run the sampler calibration with READS reads"
     )
-    parser.add_argument("--seed", type=int, default=0, help="random seed of particles and checks (default 0)")
-    parser.add_argument("--out", type=Path, default=Path("results/emergent.json"), help="JSON ('' to skip)")
-    parser.add_argument("--plot", type=Path, default=Path("results/emergent.png"), help="figure PNG ('' to skip)")
+    parser.add_argument("--seed", type=seed_argument, default=0, help="random seed of particles and checks (default 0)")
+    add_output_arguments(parser)
     parser.set_defaults(func=run)
 
 
@@ -83,28 +88,29 @@ def run(args: argparse.Namespace) -> int:
         particles = ParticleSettings(
             learners=args.particles, steps=args.steps, dt=args.dt, burn_in=args.burn_in, num_reads=args.reads
         )
-    result = emergent(
-        model,
-        mu=args.mu,
-        tq_ratio=args.tq_ratio,
-        k_x=args.kx,
-        D=args.D,
-        exchange=args.exchange,
-        grid=args.grid,
-        half_width=args.half_width,
-        half_sizes=_numbers(args.loops, "--loops", int),
-        scan_mu=_numbers(args.scan_mu, "--scan-mu"),
-        scan_tq=_numbers(args.scan_tq, "--scan-tq"),
-        scan_kx=_numbers(args.scan_kx, "--scan-kx"),
-        modes=args.modes,
-        sampler=args.sampler,
-        particles=particles,
-        calibration_reads=args.calibrate,
-        seed=args.seed,
-    )
-    print(result.summary())
-    if str(args.out) not in ("", "."):
-        print(f"wrote {result.save(args.out)}")
-    if str(args.plot) not in ("", "."):
-        print(f"wrote {result.plot(args.plot)}")
+    half_sizes = _numbers(args.loops, "--loops", int)
+    scans = {
+        key: _numbers(getattr(args, key), "--" + key.replace("_", "-")) for key in ("scan_mu", "scan_tq", "scan_kx")
+    }
+    with run_output(args, "emergent") as out:
+        result = emergent(
+            model,
+            mu=args.mu,
+            tq_ratio=args.tq_ratio,
+            k_x=args.kx,
+            D=args.D,
+            exchange=args.exchange,
+            grid=args.grid,
+            half_width=args.half_width,
+            half_sizes=half_sizes,
+            **scans,
+            modes=args.modes,
+            sampler=args.sampler,
+            particles=particles,
+            calibration_reads=args.calibrate,
+            seed=args.seed,
+        )
+        print(result.summary())
+        print(f"wrote {result.save(out.json)}")
+        print(f"wrote {result.plot(out.figure)}")
     return 0

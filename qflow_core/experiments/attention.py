@@ -1,7 +1,7 @@
 """The attention-map experiment: sample the one-hot QUBO, histogram the keys, fit softmax vs Lorentzian.
 
 One run = one sampler × one protocol on a :class:`~qflow_core.models.attention.OneHotAttention` memory. Non-one-hot
-reads are discarded (and counted); the one-hot histogram is fitted by both models of THEORY Eq. 27 and the
+reads are discarded (and counted); the one-hot histogram is fitted by both models (softmax and Lorentzian) and the
 verdict weighs Vuong's test and each model's G-test at 5 % (:func:`qflow_core.fitting.compare_models`).
 
 >>> from qflow_core.models.attention import OneHotAttention
@@ -134,7 +134,7 @@ def attention_map(
 
     ``sampler`` is a :class:`~qflow_core.sampler.Sampler` or an installed sampler's name; ``backend_options``
     go to :meth:`Sampler.run`. For Boltzmann sampling on a non-exact backend the penalty is checked for
-    freezing (:meth:`OneHotAttention.warn_if_frozen`, THEORY §3.2): the warning is issued and recorded.
+    freezing (:meth:`OneHotAttention.warn_if_frozen`): the warning is issued and recorded.
     ``calibrate=True`` also estimates the effective β of the reads (``effective_beta``).
     """
     if not isinstance(memory, OneHotAttention):

@@ -1,12 +1,12 @@
-"""Capacity experiment (THEORY §6): how many random patterns each learning rule keeps stable, vs load α = P/N.
+"""Capacity experiment: how many random patterns each learning rule keeps stable, vs load α = P/N.
 
 For every load α and trial, P = round(αN) random ±1 patterns (the same patterns for every rule) are stored:
-the Hebb matrix (THEORY Eq. 40) for :class:`~qflow_core.learning.rules.Hebbian`, and for any other rule the Hebb matrix
-trained with that rule for ``epochs`` steps of ``lr`` with ‖J‖_F held at the Hebb value and h = 0 (THEORY §6's
+the Hebb matrix for :class:`~qflow_core.learning.rules.Hebbian`, and for any other rule the Hebb matrix
+trained with that rule for ``epochs`` steps of ``lr`` with ‖J‖_F held at the Hebb value and h = 0 (the capacity
 protocol; ``train_fields=True`` trains h too, under the joint norm). Reported per rule and load, averaged over
 trials: the fraction of patterns that are strict fixed points (all gaps Δ_k > 0), the mean minimum gap, and
 the recall overlap of zero-temperature dynamics from the uncorrupted pattern and from cues with a fraction
-``flip_fraction`` of flipped bits (Eq. 41). The Hebb rule fails near α ≈ 0.14 (α_c = 0.138 for N → ∞); the
+``flip_fraction`` of flipped bits. The Hebb rule fails near α ≈ 0.14 (α_c = 0.138 for N → ∞); the
 softmax-Hebbian rule keeps every pattern a fixed point far beyond.
 
 >>> result = capacity(["hebb", "softmax-hebbian"], n=40, loads=[0.3], trials=1, epochs=100, seed=0)
@@ -27,6 +27,7 @@ import numpy as np
 
 from qflow_core.errors import InvalidInputError
 from qflow_core.experiments.recall import recall
+from qflow_core.journal import RunJournal
 from qflow_core.learning.rules import Hebbian, LearningRule, parse_rule
 from qflow_core.learning.training import train
 from qflow_core.results import ExperimentResult, new_figure, save_figure
@@ -127,10 +128,15 @@ def capacity(
     train_fields: bool = False,
     seed: int = 0,
     progress: bool = False,
+    checkpoint: str | os.PathLike | None = None,
+    resume: bool = False,
 ) -> CapacityResult:
     """Store random patterns with each rule at each load; see the module doc. Rules may be specs like ``"mpf"``.
 
     Closed-form rules only (measured rules would need a sampler run per pattern and epoch; use :func:`train`).
+    With ``checkpoint=path`` the result is written there (atomically, ``"complete": false`` until the end)
+    after every finished (rule, load) row; ``resume=True`` keeps the rows a previous run with the same
+    settings wrote there and computes only the others, ending with the file an uninterrupted run writes.
     """
     rules = [parse_rule(r) if isinstance(r, str) else r for r in rules]
     for rule in rules:
@@ -161,9 +167,18 @@ def capacity(
     )
     from tqdm.auto import tqdm
 
+    journal = None
+    if checkpoint is not None:
+        header = {k: v for k, v in result.to_dict().items() if k not in ("rows", "wall_s")}
+        journal = RunJournal(checkpoint, {**header, "recall_trials": int(recall_trials)}, kind="capacity",
+                             resume=resume, fields=header, runs_key="rows")  # fmt: skip
     started = time.perf_counter()
     jobs = [(rule, label, a) for rule, label in zip(rules, labels, strict=True) for a in loads]
     for rule, label, alpha in tqdm(jobs, disable=not progress, desc="capacity", leave=False):
+        key = f"{label}@{alpha!r}"
+        if journal is not None and journal.finished(key) is not None:
+            result.rows.append(journal.finished(key))
+            continue
         num_patterns = max(1, round(alpha * n))
         per_trial = []
         for trial in range(trials):
@@ -193,5 +208,9 @@ def capacity(
                 "success_fraction": float(stats[:, 4].mean()),
             }
         )
+        if journal is not None:
+            journal.record(key, result.rows[-1])
     result.wall_s = time.perf_counter() - started
+    if journal is not None:
+        journal.finish(wall_s=result.wall_s)
     return result

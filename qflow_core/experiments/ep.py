@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,12 +29,14 @@ import numpy as np
 
 from qflow_core.capabilities import SpectralBackend, basis_states, find_capability, x_expectations, z_probabilities
 from qflow_core.errors import InvalidInputError
+from qflow_core.io import to_jsonable
 from qflow_core.learning.ep import QuantumEP, ThermalEP, phase_seeds
+from qflow_core.learning.loop import EpochRun, run_epochs
 from qflow_core.models.network import SupervisedTask, TransverseIsingNetwork
 from qflow_core.registry import resolve_sampler
 from qflow_core.results import ExperimentResult, new_figure, save_figure
 from qflow_core.sampler import Sampler
-from qflow_core.seeding import resolve_seed
+from qflow_core.seeding import child_seed, resolve_seed
 
 __all__ = ["EPTrainResult", "ep_train", "exact_gradient", "exact_loss", "plot_learning_curves"]
 
@@ -143,13 +145,21 @@ def ep_train(
     exact_check: bool = True,
     train_gamma: bool = True,
     progress: bool = False,
+    callbacks: Iterable[Callable[[int, TransverseIsingNetwork], bool | None]] = (),
+    checkpoint: str | os.PathLike | None = None,
+    checkpoint_every: int = 10,
 ) -> EPTrainResult:
     """Train ``network`` on ``task`` with ``rule`` on ``sampler`` for ``epochs`` full-batch steps.
 
     ``exact_check`` (needs the exact plugin, small n) records the exact loss and the cosine similarity between
     the estimated and the exact gradient (over the parameters the rule estimates) every epoch. The network
     passed in is not modified; the trained parameters are in the result. ``train_gamma=False`` keeps Γ fixed
-    even where the backend measures ⟨X⟩.
+    even where the backend measures ⟨X⟩. Epoch k measures its phases with the seed ``child_seed(seed, k)``.
+
+    This is the training loop of :func:`~qflow_core.learning.loop.run_epochs`, as :func:`~qflow_core.learning.train`
+    is: ``callbacks`` run after every epoch as ``callback(epochs_done, network)`` (True stops), and with
+    ``checkpoint=path`` the run is saved atomically every ``checkpoint_every`` epochs and resumed from there,
+    bit for bit (except wall times), when called again with the same settings.
     """
     sampler = resolve_sampler(sampler)
     if isinstance(epochs, bool) or not isinstance(epochs, (int, np.integer)) or epochs < 1:
@@ -162,42 +172,20 @@ def ep_train(
     if isinstance(rule, QuantumEP):
         rule.reset()
     seed = resolve_seed(seed)  # drawn here when None, so the result records the seed the run really used
-    seeds = phase_seeds(seed, epochs)
-    n = network.n
-    gamma_slice = slice(len(network.parameter_vector()) - n, None)
-    initial = network.parameter_vector()
-    losses, exact_losses, cosines, times, matvecs, stderrs = [], [], [], [], [], []
-    notes: list[str] = []
-    gamma_trained = False
-    iterator: Any = range(epochs)
-    if progress:
-        from tqdm.auto import tqdm
-
-        iterator = tqdm(iterator, desc=f"ep {sampler.name}", unit="epoch")
-    for epoch in iterator:
-        start = time.perf_counter()
-        grad = rule.gradient(network, task, sampler, seed=seeds[epoch])
-        times.append(time.perf_counter() - start)
-        losses.append(grad.loss)
-        matvecs.append(grad.num_matvecs)
-        stderrs.append(float(np.linalg.norm(grad.stderr_vector())))
-        for note in grad.notes:
-            if note not in notes:
-                notes.append(note)
-        if exact_check:
-            mask = grad.mask()
-            exact_losses.append(exact_loss(network, task, rule))
-            if not train_gamma:
-                mask[gamma_slice] = False
-            cosines.append(_cosine(grad.vector()[mask], exact_gradient(network, task, rule)[mask]))
-        step = lr * grad.vector()
-        if not train_gamma:
-            step[gamma_slice] = 0.0
-        theta = network.parameter_vector() - step
-        theta[gamma_slice] = np.maximum(theta[gamma_slice], 0.0)
-        gamma_trained = gamma_trained or (train_gamma and grad.gamma_available)
-        network = network.with_parameters(theta)
-    final = rule.loss(network, task, sampler=sampler, seed=phase_seeds(seeds[-1], 1)[0])
+    run = _NetworkRun(network, task, rule, sampler, seed, bool(exact_check), bool(train_gamma), lr)
+    run_epochs(
+        run,
+        epochs=int(epochs),
+        seed=seed,
+        checkpoint=checkpoint,
+        checkpoint_every=checkpoint_every,
+        callbacks=[lambda done, cb=cb: cb(done, run.network) for cb in callbacks],
+        progress=progress,
+        description=f"ep {sampler.name}",
+    )
+    network = run.network
+    record = run.record
+    final = rule.loss(network, task, sampler=sampler, seed=phase_seeds(child_seed(seed, int(epochs) - 1), 1)[0])
     return EPTrainResult(
         sampler=sampler.name,
         rule=repr(rule),
@@ -205,16 +193,107 @@ def ep_train(
         epochs=int(epochs),
         lr=float(lr),
         seed=seed,
-        loss=losses,
-        exact_loss=exact_losses if exact_check else None,
-        cosine=cosines if exact_check else None,
-        step_time_s=times,
-        num_matvecs=matvecs,
-        gradient_stderr=stderrs,
+        loss=record["loss"],
+        exact_loss=record["exact_loss"] if exact_check else None,
+        cosine=record["cosine"] if exact_check else None,
+        step_time_s=record["step_time_s"],
+        num_matvecs=record["num_matvecs"],
+        gradient_stderr=record["gradient_stderr"],
         final_loss=final,
         final_exact_loss=exact_loss(network, task, rule) if exact_check else None,
-        gamma_trained=gamma_trained,
-        initial_parameters=initial.tolist(),
+        gamma_trained=run.gamma_trained,
+        initial_parameters=run.initial.tolist(),
         final_parameters=network.parameter_vector().tolist(),
-        notes=notes,
+        notes=run.notes,
     )
+
+
+class _NetworkRun(EpochRun):
+    """One :func:`ep_train` run for :func:`~qflow_core.learning.loop.run_epochs`: the network and its record."""
+
+    state_keys = ("parameters", "record", "notes", "gamma_trained", "warm_start")
+    _record_keys = ("loss", "exact_loss", "cosine", "step_time_s", "num_matvecs", "gradient_stderr")
+
+    def __init__(
+        self,
+        network: TransverseIsingNetwork,
+        task: SupervisedTask,
+        rule: Rule,
+        sampler: Sampler,
+        seed: int,
+        exact_check: bool,
+        train_gamma: bool,
+        lr: float,
+    ) -> None:
+        self.network, self.task, self.rule, self.sampler = network, task, rule, sampler
+        self.seed, self.exact_check, self.train_gamma, self.lr = seed, exact_check, train_gamma, float(lr)
+        self.initial = network.parameter_vector()
+        self.gamma_slice = slice(len(self.initial) - network.n, None)
+        self.record: dict[str, list] = {key: [] for key in self._record_keys}
+        self.notes: list[str] = []
+        self.gamma_trained = False
+        self.config = to_jsonable(
+            {
+                "rule": repr(rule),
+                "rule_settings": rule.describe(),
+                "task": task.name,
+                "task_inputs": np.asarray(task.inputs),
+                "task_targets": np.asarray(task.targets),
+                "network": network.parameter_vector(),
+                "inputs": list(network.inputs),
+                "outputs": list(network.outputs),
+                "sampler": sampler.name,
+                "seed": seed,
+                "lr": self.lr,
+                "exact_check": exact_check,
+                "train_gamma": train_gamma,
+            }
+        )
+
+    @property
+    def epochs_done(self) -> int:
+        return len(self.record["loss"])
+
+    def epoch(self, epoch: int, rng: np.random.Generator) -> dict[str, str]:
+        network, task, rule, record = self.network, self.task, self.rule, self.record
+        start = time.perf_counter()
+        grad = rule.gradient(network, task, self.sampler, seed=child_seed(self.seed, epoch))
+        record["step_time_s"].append(time.perf_counter() - start)
+        record["loss"].append(grad.loss)
+        record["num_matvecs"].append(grad.num_matvecs)
+        record["gradient_stderr"].append(float(np.linalg.norm(grad.stderr_vector())))
+        for note in grad.notes:
+            if note not in self.notes:
+                self.notes.append(note)
+        if self.exact_check:
+            mask = grad.mask()
+            record["exact_loss"].append(exact_loss(network, task, rule))
+            if not self.train_gamma:
+                mask[self.gamma_slice] = False
+            record["cosine"].append(_cosine(grad.vector()[mask], exact_gradient(network, task, rule)[mask]))
+        step = self.lr * grad.vector()
+        if not self.train_gamma:
+            step[self.gamma_slice] = 0.0
+        theta = network.parameter_vector() - step
+        theta[self.gamma_slice] = np.maximum(theta[self.gamma_slice], 0.0)
+        self.gamma_trained = self.gamma_trained or (self.train_gamma and grad.gamma_available)
+        self.network = network.with_parameters(theta)
+        return {"loss": f"{grad.loss:.4g}"}
+
+    def state(self) -> dict[str, Any]:
+        warm = self.rule.warm_start_states() if isinstance(self.rule, QuantumEP) else {}
+        return {
+            "parameters": self.network.parameter_vector(),
+            "record": self.record,
+            "notes": self.notes,
+            "gamma_trained": self.gamma_trained,
+            "warm_start": warm,
+        }
+
+    def restore(self, state: dict[str, Any]) -> None:
+        self.network = self.network.with_parameters(np.asarray(state["parameters"], dtype=float))
+        self.record = {key: list(state["record"][key]) for key in self._record_keys}
+        self.notes = list(state["notes"])
+        self.gamma_trained = bool(state["gamma_trained"])
+        if isinstance(self.rule, QuantumEP):
+            self.rule.restore_warm_start_states(state["warm_start"])

@@ -1,4 +1,4 @@
-"""Recall experiment (THEORY §6, Eq. 41): corrupt stored patterns, let the memory clean them up, report overlaps.
+"""Recall experiment: corrupt stored patterns, let the memory clean them up, report overlaps.
 
 For each pattern ξ^μ and trial, a fraction ρ of its bits (chosen uniformly without replacement) is flipped.
 The corrupted cue is then recovered either by **zero-temperature asynchronous dynamics** (default): spins are
@@ -6,7 +6,7 @@ visited in a fresh random order every sweep and set to sgn(u_i) (kept when u_i =
 nothing (a fixed point) or ``max_sweeps``; or by a **sampler**: a ``Survival`` protocol started in the cue
 (thermal relaxation on ``sa``, reverse anneal on ``dwave``, unitary or dephased evolution on ``exact``), of
 whose reads the lowest-energy one (``read="lowest"``) or the bitwise majority (``read="majority"``, ties keep
-the cue's bit) is taken. The overlap m = (1/N) Σ_i ξ_i s_i (Eq. 41) is averaged over patterns and trials;
+the cue's bit) is taken. The overlap m = (1/N) Σ_i ξ_i s_i is averaged over patterns and trials;
 success means m ≥ 0.9, exact recall m = 1.
 
 >>> import numpy as np
@@ -37,7 +37,7 @@ from qflow_core.seeding import MAX_SEED
 
 __all__ = ["DynamicsResult", "RecallResult", "corrupt", "recall", "zero_temperature_dynamics"]
 
-#: Overlap above which a recall counts as successful (THEORY §6).
+#: Overlap above which a recall counts as successful.
 SUCCESS_OVERLAP = 0.9
 
 
@@ -67,7 +67,7 @@ def zero_temperature_dynamics(
 
     Every sweep visits the spins of each state in its own random order; local fields are recomputed exactly
     at the start of each sweep and updated incrementally after each flip (ties within 1e-12 of zero count as
-    u_i = 0). For symmetric J with zero diagonal the energy never increases (THEORY §6).
+    u_i = 0). For symmetric J with zero diagonal the energy never increases.
 
     >>> memory = IsingMemory([[0, 1.0], [1.0, 0]])
     >>> zero_temperature_dynamics(memory, [[1, -1]], rng=0).states.tolist() in ([[1, 1]], [[-1, -1]])

@@ -8,6 +8,7 @@
 """
 
 from qflow_core.learning.ep import EPGradient, PhaseMeasurement, QuantumEP, QuantumThermalBiasWarning, ThermalEP
+from qflow_core.learning.loop import EpochRun, run_epochs
 from qflow_core.learning.rules import (
     ChannelMeasurement,
     GapRule,
@@ -30,6 +31,7 @@ from qflow_core.learning.training import History, train
 __all__ = [
     "ChannelMeasurement",
     "EPGradient",
+    "EpochRun",
     "GapRule",
     "Hebbian",
     "History",
@@ -48,6 +50,7 @@ __all__ = [
     "lorentzian_leakage",
     "measure_channels",
     "parse_rule",
+    "run_epochs",
     "survival_probability",
     "train",
 ]

@@ -3,10 +3,10 @@
 Each epoch computes the rule's :class:`~qflow_core.learning.rules.Update` at the current parameters and steps
 θ ← θ + lr·(Update − weight_decay·θ) (the update is already the descent direction). Then, by default, the
 parameters are rescaled to a fixed norm: the leakage free energy F_β (and MPF, Hebb, the survival loss) decreases
-without bound when (J, h) → c(J, h) with all gaps positive (THEORY §2.4 scale pitfall), so without a constraint
-training mostly grows the scale. ``norm="initial"`` holds sqrt(‖J‖_F² + ‖h‖²) at its initial value (THEORY §6
-holds ‖J‖_F at the Hebb value; with ``train_fields=False`` h is frozen and only ‖J‖_F is held), a number holds
-it at that value, ``None`` switches the constraint off (then use ``weight_decay`` or few epochs).
+without bound when (J, h) → c(J, h) with all gaps positive (the scale pitfall), so without a constraint
+training mostly grows the scale. ``norm="initial"`` holds sqrt(‖J‖_F² + ‖h‖²) at its initial value (the
+capacity experiment holds ‖J‖_F at the Hebb value; with ``train_fields=False`` h is frozen and only ‖J‖_F is
+held), a number holds it at that value, ``None`` switches the constraint off (then use ``weight_decay`` or few epochs).
 
 The :class:`History` records, at the parameters after 0, 1, …, E epochs (E + 1 entries): the loss, the minimum
 single-flip gap min_k Δ_k(ξ^μ) of every pattern and the fraction of patterns that are strict fixed points
@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import json
 import math
 import os
 import time
@@ -42,17 +41,17 @@ from typing import Any
 import numpy as np
 
 from qflow_core.errors import InvalidInputError
-from qflow_core.io import atomic_write_json, to_jsonable
+from qflow_core.io import to_jsonable
+from qflow_core.learning.loop import CHECKPOINT_FORMAT, EpochRun, run_epochs
 from qflow_core.learning.rules import LearningRule
 from qflow_core.models.memory import IsingMemory, as_spin_states
 from qflow_core.registry import resolve_sampler
 from qflow_core.results import ExperimentResult, new_figure, save_figure
 from qflow_core.seeding import resolve_seed
-from qflow_core.validation import finite_number, nonnegative_int
+from qflow_core.validation import check_memory, finite_number, nonnegative_int
 
 __all__ = ["CHECKPOINT_FORMAT", "Callback", "History", "train"]
 
-CHECKPOINT_FORMAT = "qflow-train-checkpoint/1"
 
 #: ``callback(epoch, memory, history)`` after every epoch (``epoch`` = epochs completed); return True to stop.
 Callback = Callable[[int, IsingMemory, "History"], bool | None]
@@ -143,6 +142,8 @@ def train(
         raise InvalidInputError(f"train needs an IsingMemory, got {type(memory).__name__}")
     xi = as_spin_states(patterns, memory.n, name="patterns")
     xi = xi[None, :] if xi.ndim == 1 else xi
+    n = memory.n  # a step holds the update, the new couplings and the rule's temporaries beside J: ~4 n×n arrays
+    check_memory("training", n=n, required_bytes=4.0 * n * n * 8 + 8.0 * xi.size, fix="train fewer spins")
     epochs = nonnegative_int("epochs", epochs)
     checkpoint_every = nonnegative_int("checkpoint_every", checkpoint_every) or 1
     lr = finite_number("lr", lr)
@@ -167,45 +168,90 @@ def train(
     history = History(
         rule=config["rule"], lr=lr, seed=seed, norm=target, weight_decay=weight_decay, train_fields=bool(train_fields)
     )
-    rng = np.random.default_rng(seed)
-    path = Path(checkpoint) if checkpoint is not None else None
-    if path is not None and path.exists():
-        memory = _resume(path, config, memory, history, rng)
-    start = history.epochs
+    run = _MemoryRun(config, memory, xi, rule, sampler, history, lr, weight_decay, bool(train_fields), target)
     callbacks = list(callbacks)
-
-    from tqdm.auto import tqdm
-
-    bar = tqdm(
-        total=epochs,
-        initial=min(start, epochs),
-        disable=not progress,
-        desc=f"train {rule.name}",
-        unit="epoch",
-        leave=False,
+    outcome = run_epochs(
+        run,
+        epochs=epochs,
+        seed=seed,
+        checkpoint=checkpoint,
+        checkpoint_every=checkpoint_every,
+        callbacks=[lambda done, cb=cb: cb(done, run.memory, history) for cb in callbacks],
+        progress=progress,
+        description=f"train {rule.name}",
     )
-    try:
-        for epoch in range(start, epochs):
-            began = time.perf_counter()
-            update = rule.update(memory, xi, sampler=sampler, rng=rng)
-            loss = update.loss if update.loss is not None else rule.loss(memory, xi, sampler=sampler, rng=rng)
-            _record(history, memory, xi, loss)
-            memory = _step(memory, update, lr, weight_decay, train_fields, target)
-            history.wall_time.append(time.perf_counter() - began)
-            history.rule_info.append(to_jsonable(dict(update.info.get("summary", {}))))
-            bar.update(1)
-            bar.set_postfix(loss=f"{loss:.4g}", stable=f"{history.stable_fraction[-1]:.2f}", refresh=False)
-            stop = any(bool(callback(epoch + 1, memory, history)) for callback in callbacks)
-            if path is not None and ((epoch + 1) % checkpoint_every == 0 or epoch + 1 == epochs or stop):
-                _save(path, config, memory, history, rng)
-            if stop:
-                history.stopped_early = True
-                break
-    finally:
-        bar.close()
-    _record(history, memory, xi, rule.loss(memory, xi, sampler=sampler, rng=rng))
+    history.stopped_early = outcome.stopped_early
+    history.resumed_from = outcome.resumed_from
+    memory = run.memory
+    _record(history, memory, xi, rule.loss(memory, xi, sampler=sampler, rng=outcome.rng))
     history.memory = memory
     return history
+
+
+class _MemoryRun(EpochRun):
+    """One :func:`train` run for :func:`~qflow_core.learning.loop.run_epochs`: the memory and its History."""
+
+    state_keys = ("J", "h", "history")
+    _history_keys = ("loss", "min_gap", "stable_fraction", "wall_time", "rule_info")
+
+    def __init__(
+        self,
+        config: dict[str, Any],
+        memory: IsingMemory,
+        xi: np.ndarray,
+        rule: LearningRule,
+        sampler: Any,
+        history: History,
+        lr: float,
+        weight_decay: float,
+        train_fields: bool,
+        target: float | None,
+    ) -> None:
+        self.config, self.memory, self.xi, self.rule, self.sampler, self.history = (
+            config,
+            memory,
+            xi,
+            rule,
+            sampler,
+            history,
+        )
+        self.lr, self.weight_decay, self.train_fields, self.target = lr, weight_decay, train_fields, target
+
+    @property
+    def epochs_done(self) -> int:
+        return self.history.epochs
+
+    def epoch(self, epoch: int, rng: np.random.Generator) -> dict[str, str]:
+        began = time.perf_counter()
+        memory, xi, rule, sampler, history = self.memory, self.xi, self.rule, self.sampler, self.history
+        update = rule.update(memory, xi, sampler=sampler, rng=rng)
+        loss = update.loss if update.loss is not None else rule.loss(memory, xi, sampler=sampler, rng=rng)
+        _record(history, memory, xi, loss)
+        self.memory = _step(memory, update, self.lr, self.weight_decay, self.train_fields, self.target)
+        history.wall_time.append(time.perf_counter() - began)
+        history.rule_info.append(to_jsonable(dict(update.info.get("summary", {}))))
+        return {"loss": f"{loss:.4g}", "stable": f"{history.stable_fraction[-1]:.2f}"}
+
+    def state(self) -> dict[str, Any]:
+        memory = self.memory
+        return {
+            "J": memory.J,
+            "h": memory.h,
+            "extra": {k: getattr(memory, k) for k in ("gamma",) if hasattr(memory, k)},
+            "history": {k: getattr(self.history, k) for k in self._history_keys},
+        }
+
+    def restore(self, state: dict[str, Any]) -> None:
+        J = np.asarray(state["J"], dtype=float)
+        if J.shape != (self.memory.n, self.memory.n):
+            raise InvalidInputError(f"it holds couplings of shape {J.shape}, the memory has {self.memory.n} spins")
+        resumed = copy.copy(self.memory)
+        resumed.J, resumed.h = J, np.asarray(state["h"], dtype=float)
+        for name, value in state.get("extra", {}).items():
+            setattr(resumed, name, np.asarray(value, dtype=float))
+        for key, values in state["history"].items():
+            setattr(self.history, key, list(values))
+        self.memory = resumed
 
 
 # -- steps and metrics --------------------------------------------------------------------------------------
@@ -259,52 +305,3 @@ def _step(
     if not (np.all(np.isfinite(J)) and np.all(np.isfinite(h))):
         raise InvalidInputError("training diverged (non-finite couplings); lower lr or use a norm constraint")
     return new
-
-
-# -- checkpoints --------------------------------------------------------------------------------------------
-def _save(path: Path, config: dict, memory: IsingMemory, history: History, rng: np.random.Generator) -> None:
-    state = {
-        "format": CHECKPOINT_FORMAT,
-        "config": config,
-        "epochs_done": history.epochs,
-        "J": memory.J,
-        "h": memory.h,
-        "extra": {k: getattr(memory, k) for k in ("gamma",) if hasattr(memory, k)},
-        "history": {k: getattr(history, k) for k in ("loss", "min_gap", "stable_fraction", "wall_time", "rule_info")},
-        "rng": rng.bit_generator.state,
-    }
-    atomic_write_json(path, state)
-
-
-def _resume(path: Path, config: dict, memory: IsingMemory, history: History, rng: np.random.Generator) -> IsingMemory:
-    try:
-        state = json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError) as exc:
-        raise InvalidInputError(f"cannot read the checkpoint {path}: {exc}") from None
-    if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
-        raise InvalidInputError(f"{path} is not a qflow training checkpoint ({CHECKPOINT_FORMAT})")
-    missing = [k for k in ("config", "J", "h", "history", "epochs_done", "rng") if k not in state]
-    if missing:
-        raise InvalidInputError(
-            f"the checkpoint {path} is incomplete (no {', '.join(missing)}); delete it or pass another "
-            "checkpoint path to start afresh"
-        )
-    saved = state["config"]
-    if saved != json.loads(json.dumps(config)):
-        differ = sorted(k for k in set(saved) | set(config) if saved.get(k) != config.get(k))
-        raise InvalidInputError(
-            f"the checkpoint {path} was written with different settings ({', '.join(differ)}); "
-            "use the same rule, lr, seed, norm and patterns to resume, or another checkpoint path"
-        )
-    J = np.asarray(state["J"], dtype=float)
-    if J.shape != (memory.n, memory.n):
-        raise InvalidInputError(f"the checkpoint {path} holds {J.shape[0]} spins, the memory has {memory.n}")
-    resumed = copy.copy(memory)
-    resumed.J, resumed.h = J, np.asarray(state["h"], dtype=float)
-    for name, value in state.get("extra", {}).items():
-        setattr(resumed, name, np.asarray(value, dtype=float))
-    for key, values in state["history"].items():
-        setattr(history, key, list(values))
-    history.resumed_from = int(state["epochs_done"])
-    rng.bit_generator.state = state["rng"]
-    return resumed

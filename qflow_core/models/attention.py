@@ -1,20 +1,20 @@
-"""One-hot attention forward map as an annealable memory (THEORY §3.1–3.2).
+"""One-hot attention forward map as an annealable memory.
 
 M keys k_m and a query q give scores a_m = λ q·k_m (λ = 1/√d by default). One binary x_m per key and a
-one-hot penalty A give the QUBO (THEORY Eq. 23)
+one-hot penalty A give the QUBO
 
     E(x) = −Σ_m a_m x_m + A (Σ_m x_m − 1)²,
 
 whose energy on the one-hot state e_m is −a_m. A Boltzmann sampler at inverse temperature β therefore draws
-key m with probability softmax(β a)_m *conditional on the read being one-hot*, for every A (Eq. 25): the
+key m with probability softmax(β a)_m *conditional on the read being one-hot*, for every A: the
 forward pass of attention, run by physics. Non-one-hot reads are discarded and counted.
 
 :class:`OneHotAttention` is a :class:`~qflow_core.models.memory.Memory` on n = M spins. The model is written with
 pyqubo (a one-hot ``Constraint`` scaled by a ``Placeholder`` for A, compiled once) and :meth:`to_bqm`
 returns a **SPIN** dimod BQM (spin s_m = 2x_m − 1) with **variable m = key m**, in key order; its Ising
-form is THEORY Eq. 24 (J_mm' = −A/2, h_m = (a_m − A(M−2))/2 in qflow's convention E = −½sᵀJs − hᵀs).
+form has J_mm' = −A/2 and h_m = (a_m − A(M−2))/2 in qflow's convention E = −½sᵀJs − hᵀs.
 
-Penalty and mixing (THEORY §3.1–3.2): one-hot states are local minima iff A > max(a_max, −a_min); the
+Penalty and mixing: one-hot states are local minima iff A > max(a_max, −a_min); the
 default penalty adds half the largest |a_m| to that threshold. A single-flip sampler (SA, the QPU's local
 dynamics) leaves the best one-hot state only over a barrier B = min(A − a_(2), A + a_(1)), so a large A
 freezes it: :meth:`OneHotAttention.warn_if_frozen` warns with :class:`FrozenSamplerWarning` when βB exceeds
@@ -58,7 +58,7 @@ __all__ = [
 #: The default penalty is the local-minimum threshold plus this fraction of max|a_m| (1.0 if all a_m = 0).
 DEFAULT_MARGIN_FRACTION = 0.5
 #: β·B above which single-flip samplers are considered frozen: leaving the best one-hot state then takes
-#: about e^{βB} ≳ 400 attempted moves per spin. Measured on THEORY's A33 instance (M = 6, SA at fixed β = 2,
+#: about e^{βB} ≳ 400 attempted moves per spin. Measured on a reference instance (M = 6, SA at fixed β = 2,
 #: 1000 sweeps, 20 000 reads): TV from softmax ≤ 0.008 for βB ≤ 7, 0.13 at βB = 8, 0.65 at βB = 11.
 FREEZE_THRESHOLD = 6.0
 
@@ -98,7 +98,7 @@ class OneHotCounts:
 
 
 class OneHotAttention(Memory):
-    """The one-hot QUBO of attention scores a = scale·(keys @ query) with penalty A (THEORY Eqs. 23–24).
+    """The one-hot QUBO of attention scores a = scale·(keys @ query) with penalty A.
 
     ``keys``: (M, d) array, M ≥ 2; ``query``: (d,); ``scale`` defaults to 1/√d; ``penalty`` A defaults to
     :meth:`default_penalty` (just above the local-minimum threshold). Spin m is key m.
@@ -157,7 +157,7 @@ class OneHotAttention(Memory):
     def local_minimum_penalty(scores: Any) -> float:
         """max(a_max, −a_min): every one-hot state is a strict single-flip local minimum iff A exceeds it.
 
-        Adding key m' to e_m costs A − a_m'; removing m costs A + a_m (THEORY §3.1).
+        Adding key m' to e_m costs A − a_m'; removing m costs A + a_m.
         """
         a = np.asarray(scores, dtype=float)
         return float(max(a.max(), -a.min()))
@@ -197,7 +197,7 @@ class OneHotAttention(Memory):
         warnings.warn(
             f"one-hot penalty A = {self.penalty:.4g} freezes single-flip samplers at beta = {beta:.4g}: leaving the "
             f"best key costs B = {barrier:.4g}, beta*B = {beta * barrier:.3g} > {FREEZE_THRESHOLD:g}, so the "
-            "histogram reflects where chains started, not softmax(beta*a) (THEORY §3.2). Use a smaller penalty "
+            "histogram reflects where chains started, not softmax(beta*a). Use a smaller penalty "
             f"(e.g. A = {suggestion:.4g}), a smaller beta, "
             "or an exact backend.",
             FrozenSamplerWarning,
@@ -205,16 +205,16 @@ class OneHotAttention(Memory):
         )
         return True
 
-    # -- closed forms (THEORY Eqs. 23–25) -----------------------------------------------------------------
+    # -- closed forms -----------------------------------------------------------------
     def qubo(self) -> tuple[np.ndarray, float]:
-        """(Q, offset) of Eq. 23: E(x) = Σ_{m≤m'} Q_mm' x_m x_m' + offset, Q upper triangular."""
+        """(Q, offset) of the one-hot QUBO: E(x) = Σ_{m≤m'} Q_mm' x_m x_m' + offset, Q upper triangular."""
         M, A = self.n, self.penalty
         Q = np.triu(np.full((M, M), 2.0 * A), k=1)
         Q[np.diag_indices(M)] = -(A + self.scores)
         return Q, A
 
     def ising(self) -> tuple[np.ndarray, np.ndarray, float]:
-        """(J, h, const) of Eq. 24 in qflow's convention E(s) = −½ sᵀJs − hᵀs + const."""
+        """(J, h, const) of the same model as an Ising model, in qflow's convention E(s) = −½ sᵀJs − hᵀs + const."""
         M, A, a = self.n, self.penalty, self.scores
         J = np.full((M, M), -A / 2)
         np.fill_diagonal(J, 0.0)
@@ -223,7 +223,7 @@ class OneHotAttention(Memory):
         return J, h, float(const)
 
     def softmax(self, beta: float) -> np.ndarray:
-        """softmax(β a): the exact P(key m | one-hot) of a Boltzmann sampler at β, for any penalty (Eq. 25)."""
+        """softmax(β a): the exact P(key m | one-hot) of a Boltzmann sampler at β, for any penalty."""
         z = beta * self.scores
         w = np.exp(z - z.max())
         return w / w.sum()

@@ -11,7 +11,7 @@ Hamiltonian is a Gaussian known in closed form (ħ = 1):
     ground energy E₀ = ½ tr Ω − ½ fᵀA⁻¹f.
 
 The cost C = ½ Σ_o (x_o − y_o)² is quadratic too, so the nudged Hamiltonian H + bC is another oscillator
-network (A + b·P_out, f + b·y) and EP is exact (Eq. 31): dL/dK = ∂_b ⟨∂H/∂K⟩_b with ∂H/∂K_ii = ½x_i² and
+network (A + b·P_out, f + b·y) and EP is exact: dL/dK = ∂_b ⟨∂H/∂K⟩_b with ∂H/∂K_ii = ½x_i² and
 ∂H/∂K_ij = ½(x_i − x_j)². Phases can be evaluated from the exact Gaussian moments or from ``num_samples``
 simulated position measurements (Born rule: x ~ N(μ, Σ)), which adds shot noise.
 

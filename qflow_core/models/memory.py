@@ -1,6 +1,6 @@
 """Memories: energy functions over ±1 spins that compile to dimod BQMs.
 
-Convention (DESIGN §3, THEORY Eq. 1–2): E(s) = −½ sᵀJs − hᵀs (+ offset), J symmetric with zero diagonal;
+Convention: E(s) = −½ sᵀJs − hᵀs (+ offset), J symmetric with zero diagonal;
 the single-flip gap is Δ_k(s) = E(s⁽ᵏ⁾) − E(s) = 2 s_k u_k(s), u = Js + h. The dimod SPIN BQM of a memory has
 ``linear[i] = −h[i]`` and ``quadratic[(i, j)] = −J[i, j]``, so energies agree exactly.
 

@@ -2,7 +2,7 @@
 
 A :class:`TransverseIsingNetwork` is an :class:`~qflow_core.models.memory.IsingMemory` with per-spin transverse fields,
 
-    H = −Σ_{i<j} J_ij Z_iZ_j − Σ_i h_i Z_i − Σ_i Γ_i X_i  (+ offset)          (THEORY Eq. 4, §4)
+    H = −Σ_{i<j} J_ij Z_iZ_j − Σ_i h_i Z_i − Σ_i Γ_i X_i  (+ offset)
 
 whose J, h and Γ are all trainable, plus named input and output spins. Inputs are applied as fields: example x
 adds ``input_field · x_k`` to the field of input spin k (:meth:`TransverseIsingNetwork.with_inputs`).
@@ -244,7 +244,7 @@ class PauliObservable:
 
 @dataclass(frozen=True)
 class OutputCost:
-    """C = ½ Σ_o (Z_o − y_o)² over a network's output spins (THEORY §4), targets y in output order.
+    """C = ½ Σ_o (Z_o − y_o)² over a network's output spins, targets y in output order.
 
     Since Z² = 1, C = ½ Σ_o (1 + y_o²) − Σ_o y_o Z_o: a constant plus fields on the outputs.
 

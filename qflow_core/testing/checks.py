@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import pickle
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import dimod
@@ -39,6 +40,7 @@ __all__ = [
     "check_seed_reproducible",
     "check_seeds_differ",
     "check_single_variable",
+    "check_thread_safe",
     "check_undeclared_protocols_refused",
     "check_variable_labels",
 ]
@@ -166,6 +168,35 @@ def check_seeds_differ(sampler: Sampler, *, num_reads: int = 50, run_options: Op
     assert not same_samples(a, b), f"{protocol}: seeds 1 and 2 gave identical samples; is the seed ignored?"
 
 
+THREAD_SEEDS = (3, 17, 101, 2024)
+
+
+def check_thread_safe(sampler: Sampler, *, num_reads: int = 50, run_options: Options = None) -> None:
+    """One instance shared by a thread pool gives, seed for seed, the serial results (and records those seeds).
+
+    Skipped for a sampler tagged ``thread_safe=False``: such a sampler keeps per-call state on the instance,
+    and code that runs it concurrently (futures, sweeps) gives each worker its own instance instead.
+    """
+    if not sampler_tags(sampler)["thread_safe"]:
+        skip(f"{sampler.name} is tagged thread_safe=False: each worker needs its own instance")
+    bqm = _runnable_bqm(sampler)
+    protocol = _plain(sampler, bqm.num_variables)
+    options = dict(run_options or {})
+
+    def run(seed: int) -> dimod.SampleSet:
+        return sampler.run(bqm, protocol, num_reads=num_reads, seed=seed, **options)
+
+    serial = [run(seed) for seed in THREAD_SEEDS]
+    with ThreadPoolExecutor(3) as pool:
+        threaded = list(pool.map(run, THREAD_SEEDS))
+    for seed, alone, shared in zip(THREAD_SEEDS, serial, threaded, strict=True):
+        assert shared.info["qflow"]["seed"] == seed, f"{protocol}: a threaded run recorded another seed than {seed}"
+        assert same_samples(alone, shared), (
+            f"{protocol}, seed {seed}: the run from a thread pool differs from the serial run; keep per-call state "
+            "off the instance, or tag the sampler thread_safe=False"
+        )
+
+
 def check_single_variable(sampler: Sampler, *, num_reads: int = 50, run_options: Options = None) -> None:
     """A one-variable BQM runs under the first example protocol of every declared capability."""
     skip_unless_runnable(sampler, 1)
@@ -288,6 +319,7 @@ ALL_CHECKS: tuple[Callable[..., Any], ...] = (
     check_run_many_matches_run,
     check_seed_reproducible,
     check_seeds_differ,
+    check_thread_safe,
     check_single_variable,
     check_variable_labels,
     check_binary_bqm,

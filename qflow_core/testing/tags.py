@@ -1,5 +1,16 @@
 """A sampler's tags, merged with the defaults, and the skips the conformance checks derive from them.
 
+The tags (``Sampler.tags``; defaults in :data:`qflow_core.sampler.DEFAULT_TAGS`):
+
+* ``deterministic`` — the samples do not depend on the seed (the different-seeds check is skipped);
+* ``requires_network`` / ``costs_money`` — checks that run the sampler are skipped;
+* ``max_variables`` — the largest problem it takes (checks needing more are skipped);
+* ``exact_reference`` — its Boltzmann answer is exact, usable as a reference;
+* ``thread_safe`` (default True) — one instance may run in several threads at once, with the results of
+  serial runs seed for seed (the kit's ``check_thread_safe`` verifies it). A sampler that keeps per-call
+  state on the instance declares ``thread_safe=False``; the check is then skipped with that reason, and code
+  that runs samplers concurrently gives each worker its own instance.
+
 >>> from qflow_sa import SimulatedAnnealing
 >>> sampler_tags(SimulatedAnnealing())["deterministic"]
 False
