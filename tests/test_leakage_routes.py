@@ -70,7 +70,7 @@ def test_dephased_short_time_is_flagged_and_long_time_is_not():
     with pytest.warns(LeakageCaveatWarning, match="dephased_time_short"):
         early = leakage(memory, s, "exact", "survival:gamma=0.05,time=10,regime=dephased,beta=2", num_reads=5000)
     assert names(early) == ["dephased_time_short"] and early.verdict == "neither"
-    assert early.comparison["vuong_z"] < -3  # Vuong still prefers the Lorentzian
+    assert early.comparison["preferred"] == "lorentzian"  # the likelihood still prefers the Lorentzian
     relaxation = early.sampler_info["backend"]["slowest_relaxation_time"]
     assert 1e3 < relaxation < 1e4
     late = leakage(memory, s, "exact", "survival:gamma=0.05,time=2e4,regime=dephased,beta=2", num_reads=5000)
