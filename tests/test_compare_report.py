@@ -200,3 +200,13 @@ def test_calibrate_cli_recovers_the_beta_of_an_exact_boltzmann_sampler(tmp_path,
     low, high = data["interval"]
     assert data["sampler"] == "enum" and low < 1.5 < high and high - low < 0.3
     assert data["tv"] < 2 * data["tv_floor"] and "effective beta" in capsys.readouterr().out
+
+
+def test_cli_ctrl_c_mid_job_writes_json_and_figure_of_the_finished_rows(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr("qflow_core.cli.compare.check_sampler_names", lambda names: [InterruptedSampler()])
+    out = tmp_path / "a.json"
+    argv = ["compare", "--samplers", "sa", "--protocols", "boltzmann:beta=1,anneal:kind=fast", "--reads", "300"]
+    assert main([*argv, "--out", str(out), "--quiet"]) == 130
+    assert "kept the finished runs" in capsys.readouterr().err
+    assert [r["sampler"] for r in json.loads(out.read_text())["rows"]] == ["interrupted-test"]
+    assert out.with_suffix(".png").read_bytes()[:4] == b"\x89PNG" and out.with_suffix(".svg").exists()

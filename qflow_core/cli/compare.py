@@ -128,17 +128,21 @@ def run(args: argparse.Namespace) -> int:
     protocols = args.protocols if args.protocols is not None else [as_protocol(p) for p in DEFAULT_PROTOCOLS]
     _confirm_paid(samplers, protocols, args)
     with run_output(args, "attention") as out:
-        result = compare(
-            memory,
-            samplers,
-            protocols,
-            num_reads=args.reads,
-            seed=args.seed,
-            replicates=args.replicates,
-            jobs=args.jobs,
-            progress=show_progress(args),
-            checkpoint=out.json,
-        )
+        try:
+            result = compare(
+                memory,
+                samplers,
+                protocols,
+                num_reads=args.reads,
+                seed=args.seed,
+                replicates=args.replicates,
+                jobs=args.jobs,
+                progress=show_progress(args),
+                checkpoint=out.json,
+            )
+        except KeyboardInterrupt as exc:  # compare itself returns its finished rows; this covers the rest
+            keep_partial(out, getattr(exc, "partial", None))
+            raise
         print(result.table())
         if args.replicates == DEFAULT_JOB_REPLICATES and args.reads == DEFAULT_JOB_READS:
             print(
