@@ -165,9 +165,9 @@ def compare(
     ``protocols``: a list used for every sampler, or ``{sampler name: list}`` (default:
     :data:`DEFAULT_PROTOCOLS`). ``num_reads``: an int or ``{sampler name: reads}`` (others get
     :data:`DEFAULT_READS`). ``backend_options``: ``{sampler name: options}`` forwarded to :meth:`Sampler.run`.
-    ``progress`` shows a tqdm bar on stderr. ``jobs``: rows run concurrently in that many threads (every qflow
-    sampler is thread-safe and seeds are per row, so the numbers do not depend on it); a sampler's first row runs
-    before its others, so one that is unreachable is tried once.
+    ``progress`` shows a tqdm bar on stderr. ``jobs``: rows run concurrently in that many threads (seeds are per
+    row, so the numbers do not depend on it; a sampler not tagged ``thread_safe`` runs as a copy per row); a
+    sampler's first row runs before its others, so one that is unreachable is tried once.
     """
     from tqdm.auto import tqdm
 
@@ -183,7 +183,8 @@ def compare(
 
     def task(k: int) -> list[tuple[AttentionResult, list[Flag]]]:
         sampler, protocol, reads = plan[k]
-        return _replicates(memory, sampler, protocol, reads, seed, result, options.get(sampler.name, {}), router)
+        worker = sampler.for_worker() if jobs > 1 else sampler  # a copy when the sampler is not thread-safe
+        return _replicates(memory, worker, protocol, reads, seed, result, options.get(sampler.name, {}), router)
 
     def record() -> None:
         result.rows = [rows[k] for k in sorted(rows)]
