@@ -17,7 +17,8 @@ Mapping to the two experiments that use this module:
 :func:`fit_softmax` solves the concave score equation ⟨a⟩_β = ā by bracketing and Brent's method (β̂ = ±∞ when
 all mass sits on the arg-max / arg-min, reported in ``boundary``); :func:`fit_lorentzian` scans log γ on a grid
 over [1e-4, 1e4] and refines with bounded Brent; :func:`compare_models` reports Δℓ, ΔAIC, the KL divergences,
-Vuong's z and p, the G-test of the preferred model and a verdict at the 5 % level.
+Vuong's z and p, the G-test of each model (:func:`qflow_core.goodness.g_test`: sparse bins pooled, bootstrap
+when too few reads) and a verdict at the 5 % level that accounts for both (:func:`qflow_core.goodness.decide`).
 
 >>> import numpy as np
 >>> a = np.array([1.0, 0.5, 0.0, -0.5, -1.0, 0.25])
@@ -40,9 +41,10 @@ from typing import Any, Literal
 import numpy as np
 from scipy.optimize import brentq, minimize_scalar
 from scipy.special import logsumexp
-from scipy.stats import chi2, norm
+from scipy.stats import norm
 
 from qflow_core.errors import InvalidInputError
+from qflow_core.goodness import GTest, Verdict, decide, g_test
 from qflow_core.io import to_jsonable
 
 __all__ = [
@@ -51,6 +53,7 @@ __all__ = [
     "ModelComparison",
     "SoftmaxFit",
     "compare_models",
+    "decide",
     "fit_lorentzian",
     "fit_softmax",
     "kl_divergence",
@@ -62,8 +65,6 @@ __all__ = [
 GAMMA_RANGE = (1e-4, 1e4)
 #: Grid points per decade of γ before the bounded Brent refinement.
 GRID_POINTS_PER_DECADE = 20
-
-Verdict = Literal["softmax", "lorentzian", "undecided"]
 
 
 class _ToDict:
@@ -114,13 +115,15 @@ class LorentzianFit(_ToDict):
 class ModelComparison(_ToDict):
     """Softmax vs Lorentzian on one histogram.
 
-    * ``delta_loglik`` Δℓ = ℓ̂_S − ℓ̂_L (> 0 favours softmax), ``delta_aic`` = AIC_L − AIC_S = 2Δℓ;
+    * ``delta_loglik`` Δℓ = ℓ̂_S − ℓ̂_L (> 0 favours softmax), ``delta_aic`` = AIC_L − AIC_S = 2Δℓ and
+      ``delta_bic`` = BIC_L − BIC_S (also 2Δℓ: both models have one parameter);
     * ``kl_softmax``, ``kl_lorentzian``: KL(p̂ ‖ fitted model), so Δℓ = N (KL_L − KL_S);
     * ``vuong_z`` = √N r̄ / sd(r), r = log P_Ŝ(m) − log P_L̂(m) under p̂, with two-sided ``vuong_p``
       (nan when r does not vary, e.g. all reads in one category: the test is undefined);
-    * ``preferred``: the model with the higher likelihood; ``g_statistic`` = 2N KL(p̂ ‖ P_preferred) with
-      ``g_dof`` = M − 2 and its χ² ``g_pvalue`` (goodness of fit of the preferred model);
-    * ``verdict``: the sign of z when ``vuong_p < alpha``, else "undecided".
+    * ``softmax_fit`` / ``lorentzian_fit``: each model's G-test (:class:`~qflow_core.goodness.GTest`, sparse
+      bins pooled); ``preferred`` the model with the higher likelihood and ``g_statistic`` / ``g_dof`` /
+      ``g_pvalue`` its test;
+    * ``verdict`` and its ``reason``: :func:`~qflow_core.goodness.decide` at level ``alpha``.
     """
 
     softmax: SoftmaxFit
@@ -137,6 +140,10 @@ class ModelComparison(_ToDict):
     g_pvalue: float
     alpha: float
     verdict: Verdict
+    delta_bic: float
+    softmax_fit: GTest
+    lorentzian_fit: GTest
+    reason: str
 
 
 # -- validation ---------------------------------------------------------------------------------------------
@@ -304,7 +311,7 @@ def fit_lorentzian(counts: Any, scores: Any, *, origin: float | None = None) -> 
 
 # -- model selection ----------------------------------------------------------------------------------------
 def compare_models(counts: Any, scores: Any, *, origin: float | None = None, alpha: float = 0.05) -> ModelComparison:
-    """Fit both models and compare them; see :class:`ModelComparison`.
+    """Fit both models, test each one's fit and compare them; see :class:`ModelComparison`.
 
     >>> a = np.linspace(1, -1, 8)
     >>> p = np.exp(lorentzian_log_probabilities(a, 0.2))
@@ -320,23 +327,20 @@ def compare_models(counts: Any, scores: Any, *, origin: float | None = None, alp
     p_hat = n / total
     delta = soft.loglik - lor.loglik
     mask = n > 0
-    with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore"):
         r = np.log(soft.probabilities[mask]) - np.log(lor.probabilities[mask])
     r_bar = float(p_hat[mask] @ r)
-    sd = math.sqrt(float(p_hat[mask] @ (r - r_bar) ** 2))
+    sd = math.sqrt(float(p_hat[mask] @ (r - r_bar) ** 2)) if np.all(np.isfinite(r)) else math.nan
     if sd > 1e-12 * max(1.0, abs(r_bar)) and math.isfinite(sd):
         z = math.sqrt(total) * r_bar / sd
         p_value = float(2 * norm.sf(abs(z)))
     else:
         z = p_value = math.nan
-    verdict: Verdict = "undecided"
-    if p_value < alpha:
-        verdict = "softmax" if z > 0 else "lorentzian"
+    soft_test = g_test(n, soft.probabilities, refit=lambda c: fit_softmax(c, a).probabilities)
+    lor_test = g_test(n, lor.probabilities, refit=lambda c: fit_lorentzian(c, a, origin=origin).probabilities)
+    verdict, reason = decide(z, p_value, soft_test.pvalue, lor_test.pvalue, alpha)
     preferred: Literal["softmax", "lorentzian"] = "softmax" if delta >= 0 else "lorentzian"
-    winner = soft if preferred == "softmax" else lor
-    g = 2 * total * kl_divergence(p_hat, winner.probabilities)
-    dof = a.size - 2
-    g_p = float(chi2.sf(g, dof)) if dof > 0 else math.nan
+    chosen = soft_test if preferred == "softmax" else lor_test
     return ModelComparison(
         softmax=soft,
         lorentzian=lor,
@@ -347,9 +351,13 @@ def compare_models(counts: Any, scores: Any, *, origin: float | None = None, alp
         vuong_z=z,
         vuong_p=p_value,
         preferred=preferred,
-        g_statistic=g,
-        g_dof=dof,
-        g_pvalue=g_p,
+        g_statistic=chosen.statistic,
+        g_dof=chosen.dof,
+        g_pvalue=chosen.pvalue,
         alpha=alpha,
         verdict=verdict,
+        delta_bic=2 * delta,
+        softmax_fit=soft_test,
+        lorentzian_fit=lor_test,
+        reason=reason,
     )

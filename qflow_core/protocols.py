@@ -40,6 +40,7 @@ from qflow_core.validation import anneal_schedule_table, positive_number
 __all__ = [
     "CAPABILITIES",
     "FIDELITIES",
+    "PHYSICS_CLASSES",
     "Anneal",
     "Boltzmann",
     "Fidelity",
@@ -64,6 +65,19 @@ CAPABILITIES: tuple[str, ...] = (
     "survival:dephased",
     "survival:pure_dephasing",
     "ground_state",
+)
+
+#: What produced a run's samples, as :meth:`Sampler.physics_class` names it: a distribution built in by the
+#: algorithm, unitary (Schrödinger) dynamics, a weak-coupling thermal bath, a path-integral Monte Carlo emulation of
+#: quantum annealing, the ground state of H(Γ), a physical device, or not declared (e.g. a third-party plugin).
+PHYSICS_CLASSES: tuple[str, ...] = (
+    "thermal by construction",
+    "coherent unitary",
+    "thermal bath (Davies)",
+    "path-integral emulation",
+    "quantum ground state",
+    "hardware",
+    "unspecified",
 )
 
 #: Default anneal durations in microseconds (D-Wave's default and its fast-anneal regime).

@@ -121,6 +121,11 @@ class Sampler(dimod.Sampler, abc.ABC):
         say than "not declared"."""
         return None
 
+    def physics_class(self, protocol: Protocol | str) -> str:
+        """What produces the samples of ``protocol``, one of :data:`qflow_core.protocols.PHYSICS_CLASSES` (default:
+        "hardware" when tagged ``costs_money``, else "unspecified"); plugins override it."""
+        return "hardware" if self.tags.get("costs_money") else "unspecified"
+
     # -- running ------------------------------------------------------------------------------------------
     def run(
         self,

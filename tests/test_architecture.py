@@ -3,7 +3,7 @@
 Layers, lowest first (a module may import only its own layer and the layers below):
 
 0. plain data and helpers — errors, validation, io, journal, seeding, records, samplesets, store/, protocols,
-   schedules, transforms, fitting, results
+   schedules, transforms, goodness, fitting, temperature, results
 1. the contract — sampler, parameters, hookspecs, registry, capabilities, testing/, futures
 2. models/ — memories
 3. learning/ — rules, equilibrium propagation, the training loop
@@ -38,7 +38,9 @@ LAYERS = {
         "protocols",
         "schedules",
         "transforms",
+        "goodness",
         "fitting",
+        "temperature",
         "results",
     ],
     1: ["sampler", "parameters", "hookspecs", "registry", "capabilities", "testing", "futures"],

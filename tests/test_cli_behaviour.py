@@ -146,7 +146,7 @@ def test_default_run_goes_into_a_new_run_directory_with_latest_pointer(tmp_path,
     args = build_parser().parse_args(argv)
     for run in runs:
         assert run.name.startswith("attention-") and config_hash(cli_config(args)) in run.name
-        assert sorted(p.name for p in run.iterdir()) == ["attention.json", "attention.png"]
+        assert sorted(p.name for p in run.iterdir()) == ["attention.json", "attention.png", "attention.svg"]
         assert json.loads((run / "attention.json").read_text())["rows"][0]["sampler"] == "enum"
     latest = tmp_path / "latest"
     assert latest.is_symlink() and latest.resolve() == max(runs, key=lambda p: p.stat().st_mtime_ns).resolve()

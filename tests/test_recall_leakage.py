@@ -53,12 +53,15 @@ def test_exact_dephased_leakage_is_softmax():
 
     The effective β̂ exceeds the bath β = 2 because of the 1/(Δ(1 − e^{−βΔ})) rate prefactor (THEORY Eq. 11–12:
     fitted slope −2.78 at β = 2); at very short times the dressed-state admixture Γ²/Δ² (a power law) dominates.
+    That prefactor makes the channels exponential but not exactly softmax: at 5000 reads the G-test rejects both
+    models ("neither") while Vuong's test prefers softmax by far.
     """
     memory, s = instance_i2()
     with pytest.warns(UserWarning, match="dephased_time_short"):  # t = 100 is short of the slowest relaxation
         result = leakage(memory, s, "exact", "survival:gamma=0.05,time=100,regime=dephased,beta=2", num_reads=5000)
     assert result.exact
-    assert result.verdict == "softmax", result.comparison
+    assert result.comparison["preferred"] == "softmax" and result.comparison["vuong_z"] > 5, result.comparison
+    assert result.verdict == "neither", result.comparison
     assert 2.0 < result.softmax["beta"] < 3.2
 
 

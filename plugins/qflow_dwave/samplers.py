@@ -95,6 +95,7 @@ class DWave(QPUSampler):
     """
 
     name: ClassVar[str] = "dwave"
+    tags: ClassVar[dict[str, Any]] = {"requires_network": True, "costs_money": True}
     capabilities: ClassVar[dict[str, str]] = {
         "boltzmann": "approximate",
         "anneal": "native",
@@ -188,6 +189,11 @@ class DWaveMock(QPUSampler):
             self.substitute.h_range = tuple(mock.properties["h_range"])
             self.substitute.j_range = tuple(mock.properties["j_range"])
         return mock
+
+    def physics_class(self, protocol: Protocol | str) -> str:
+        """The thermal substitute is fixed-β Metropolis (thermal by construction); another substitute sampler
+        is not known to qflow ("unspecified")."""
+        return "thermal by construction" if isinstance(self.substitute, ThermalSubstitute) else "unspecified"
 
     def call_parameters(self, seed: int) -> dict[str, Any]:
         return {SUBSTITUTE_SEED: seed}

@@ -52,7 +52,7 @@ from qflow_core.capabilities import (
 from qflow_core.errors import ProblemTooLargeError
 from qflow_core.models.memory import IsingMemory
 from qflow_core.parameters import Parameter
-from qflow_core.protocols import Anneal, Boltzmann, GroundState, Protocol, Survival
+from qflow_core.protocols import Anneal, Boltzmann, GroundState, Protocol, Survival, as_protocol
 from qflow_core.sampler import Sampler, attach_details, spin_sampleset
 from qflow_core.schedules import AnnealSchedule, default_schedule
 from qflow_exact import davies, lindblad
@@ -128,6 +128,18 @@ class ExactSampler(Sampler, SpectralBackend, ImaginaryTimeBackend):
     run_parameters: ClassVar[tuple[Parameter, ...]] = RUN_PARAMETERS
     stores_every_read: ClassVar[bool] = False  # one row per distinct state, with its count
     tags: ClassVar[dict[str, Any]] = {"exact_reference": True, "max_variables": MAX_RETURNED_SPINS}
+
+    def physics_class(self, protocol: Protocol | str) -> str:
+        """Gibbs weights: thermal; anneal and coherent survival: Schrödinger evolution; dephased survival: the
+        Davies master equation; GroundState: the ground state of H(Γ)."""
+        protocol = as_protocol(protocol)
+        if isinstance(protocol, Boltzmann):
+            return "thermal by construction"
+        if isinstance(protocol, GroundState):
+            return "quantum ground state"
+        if isinstance(protocol, Survival) and protocol.regime == "dephased":
+            return "thermal bath (Davies)"
+        return "coherent unitary"
 
     def eigenstate(self, J: Any, h: Any, gamma: Any, *, level: int = 0, v0: np.ndarray | None = None) -> Eigenstate:
         """Eigenstate ``level`` of H(Γ) by Lanczos (see :func:`qflow_exact.tfim.ground_state`)."""

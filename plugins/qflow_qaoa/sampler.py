@@ -85,6 +85,10 @@ class QAOASampler(Sampler):
             return None
         return super().supports(protocol)
 
+    def physics_class(self, protocol: Protocol | str) -> str:
+        """Every run is a gate circuit applied to a state vector: coherent unitary."""
+        return "coherent unitary"
+
     @classmethod
     def unsupported_reason(cls, protocol: Protocol) -> str | None:
         if isinstance(protocol, GroundState) and protocol.gamma > 0:

@@ -98,6 +98,10 @@ class SimulatedAnnealing(Sampler):
     def __init__(self) -> None:
         self._sampler = SimulatedAnnealingSampler()
 
+    def physics_class(self, protocol: Protocol | str) -> str:
+        """Every run is classical Metropolis dynamics: thermal by construction."""
+        return "thermal by construction"
+
     def _run(
         self, bqm: dimod.BinaryQuadraticModel, protocol: Protocol, *, num_reads: int, seed: int, **options: Any
     ) -> dimod.SampleSet:

@@ -50,7 +50,7 @@ import scipy.sparse as sp
 
 from qflow_core.errors import InvalidInputError, ProblemTooLargeError
 from qflow_core.parameters import Parameter
-from qflow_core.protocols import Anneal, Boltzmann, GroundState, Protocol, Survival
+from qflow_core.protocols import Anneal, Boltzmann, GroundState, Protocol, Survival, as_protocol
 from qflow_core.sampler import Sampler, attach_details, spin_sampleset
 from qflow_core.schedules import AnnealSchedule, default_schedule
 from qflow_sqa.couplings import (
@@ -97,6 +97,13 @@ class PathIntegralSampler(Sampler):
     }
     default_protocol: ClassVar[Protocol] = Anneal("standard")
     run_parameters: ClassVar[tuple[Parameter, ...]] = RUN_PARAMETERS
+
+    def physics_class(self, protocol: Protocol | str) -> str:
+        """Classical Metropolis for Boltzmann at Γ = 0, path-integral Monte Carlo otherwise."""
+        protocol = as_protocol(protocol)
+        if isinstance(protocol, Boltzmann) and protocol.gamma == 0:
+            return "thermal by construction"
+        return "path-integral emulation"
 
     @classmethod
     def unsupported_reason(cls, protocol: Protocol) -> str | None:

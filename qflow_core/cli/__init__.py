@@ -38,6 +38,7 @@ SUBCOMMANDS = (
     "qflow_core.cli.sample",
     "qflow_core.cli.attention",
     "qflow_core.cli.compare",
+    "qflow_core.cli.calibrate",
     "qflow_core.cli.ep",
     "qflow_core.cli.train",
     "qflow_core.cli.capacity",

@@ -8,7 +8,7 @@ Without ``--keys``/``--query`` it uses the built-in seeded instance (M = 8 keys 
 >>> main(["attention", "--sampler", "enum", "--protocol", "boltzmann:beta=2", "--reads", "20000",
 ...       "--seed", "1", "--results-dir", tempfile.mkdtemp()])  # doctest: +ELLIPSIS
 enum | boltzmann:beta=2.0,gamma=0.0 | fidelity exact | 20000 reads, seed 1 | ...
-verdict: softmax
+verdict: softmax (Vuong z = ... favours softmax, which fits ...)
 wrote .../attention.json
 wrote .../attention.png
 0

@@ -1,42 +1,49 @@
 """``qflow compare``: the attention map on every sampler × protocol — the README's main job.
 
-With no arguments it runs the built-in seeded instance (M = 8 keys in d = 16) on every installed sampler with
-every protocol it supports among Boltzmann β = 2, the standard and fast anneal and the ground state at Γ = 0.5
-(on ``exact`` the 20 µs anneal is left out, see :data:`EXACT_LEFT_OUT`), prints the table and writes the JSON
-and the figure into a new run directory ``results/attention-<UTC time>-<config hash>/`` (``results/latest``
-points at it; ``--out`` writes exactly there). Unknown sampler or protocol names stop it before anything runs.
-The JSON is rewritten after every run, so an interruption (Ctrl-C) keeps the finished runs and draws their
-figure.
+With no arguments it runs the built-in seeded instance (M = 8 keys in d = 16) on the installed **offline, free**
+samplers of the qflow distribution (tags ``requires_network`` and ``costs_money`` false), with every protocol each
+supports among Boltzmann β = 2, the standard and fast anneal and the ground state at Γ = 0.5, prints the table,
+the flags and the interpretation, and writes the JSON and the summary figure (PNG + SVG) into a new run directory
+``results/attention-<UTC time>-<config hash>/`` (``results/latest`` points at it; ``--out`` writes exactly there).
+A sampler that costs money (a QPU) runs only when named, after the estimated QPU access time is printed and
+confirmed (``--yes`` in scripts); third-party samplers run when named or with ``--all-installed``. Unknown sampler
+or protocol names stop it before anything runs. The JSON is rewritten after every row, so an interruption (Ctrl-C)
+keeps the finished rows and draws their figure.
 
 >>> import tempfile, pathlib
 >>> from qflow_core.cli import main
 >>> out = pathlib.Path(tempfile.mkdtemp())
 >>> main(["compare", "attention", "--samplers", "enum", "--protocols", "boltzmann:beta=1", "--reads", "500",
 ...       "--out", str(out / "a.json"), "--quiet"])  # doctest: +ELLIPSIS
+1 replicate per row ...
 sampler  protocol ...
-enum     boltzmann:beta=1.0,gamma=0.0  exact ...
+enum     boltzmann:beta=1.0,gamma=0.0  unspecified ...
 wrote ...a.json
-wrote ...a.png
+wrote ...a.png and ...a.svg
 0
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 
 from qflow_core.cli.attention import add_instance_arguments, load_instance
 from qflow_core.cli.common import add_list_argument, add_protocols_argument, check_sampler_names, seed_argument
 from qflow_core.cli.output import add_output_arguments, keep_partial, run_output
 from qflow_core.cli.progress import add_quiet_argument, show_progress
+from qflow_core.errors import InvalidInputError
 
-#: Default-job exception: on ``exact`` the Schrödinger evolution of the 20 µs anneal at this energy scale
-#: (≈1e6 rad of phase) does not converge within the integrator's step cap (it warns and reports
-#: ``converged=False``), so the default job leaves it out; the 20 ns fast anneal converges in well under a second.
-EXACT_DEFAULT_PROTOCOLS = ("boltzmann:beta=2", "anneal:kind=fast", "ground_state:gamma=0.5")
-EXACT_LEFT_OUT = {
-    "anneal:kind=standard": "left out of the default job: exact Schrödinger evolution of the 20 µs anneal does "
-    "not converge at this energy scale (~1e6 rad of phase); ask for it with --samplers exact --protocols",
-}
+__all__ = ["default_samplers", "estimated_qpu_access_s", "register", "run"]
+
+#: Default reads and replicates of the default job, chosen to keep it short (see docs/comparison.md for timing).
+DEFAULT_JOB_READS, DEFAULT_JOB_REPLICATES = 1000, 1
+#: Threads running rows at once by default: one. Rows in threads give the same numbers, but on a loaded machine they
+#: were measured slower than serial (GIL and core contention), so threads are opt-in (--jobs 2).
+DEFAULT_JOBS = 1
+#: Rough QPU access time per run: programming per gauge call plus per-read readout and delay (µs), used to warn
+#: before a paid sampler runs (typical Advantage figures; the solver's own estimate can differ).
+PROGRAMMING_US, PER_READ_OVERHEAD_US, GAUGE_CALLS = 15000.0, 120.0, 4
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -44,33 +51,82 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "compare",
         help="run the attention map on several samplers and protocols (the main job)",
         description="Run the one-hot attention-map experiment on every sampler x protocol pair (unsupported "
-        "pairs are skipped with the reason), print the table and write the JSON result and a figure.",
+        "pairs are skipped with the reason), print the table, flags and interpretation, and write the JSON result "
+        "and a summary figure.",
     )
     parser.add_argument(
         "experiment", nargs="?", default="attention", choices=["attention"], help="experiment (default attention)"
     )
-    add_list_argument(parser, "--samplers", help="sampler names (default: every installed sampler)")
+    add_list_argument(parser, "--samplers", help="sampler names (default: the installed offline, free qflow samplers)")
+    parser.add_argument(
+        "--all-installed", action="store_true", help="default set includes third-party offline, free samplers"
+    )
+    parser.add_argument("--yes", action="store_true", help="do not ask before running a sampler that costs money")
     add_protocols_argument(
         parser,
         help="protocols (default: boltzmann:beta=2,anneal:kind=standard,anneal:kind=fast,ground_state:gamma=0.5)",
     )
     add_instance_arguments(parser)
-    parser.add_argument("--reads", type=int, default=10000, help="reads per run (default 10000)")
+    parser.add_argument(
+        "--reads", type=int, default=DEFAULT_JOB_READS, help=f"reads per run (default {DEFAULT_JOB_READS})"
+    )
+    parser.add_argument(
+        "--replicates",
+        type=int,
+        default=DEFAULT_JOB_REPLICATES,
+        help=f"independent seeds per row (default {DEFAULT_JOB_REPLICATES}, to keep the default job short)",
+    )
     parser.add_argument(
         "--seed", type=seed_argument, default=0, help="master seed (default 0); each run derives its own"
     )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=DEFAULT_JOBS,
+        help=f"rows run concurrently in threads (default {DEFAULT_JOBS}; the numbers do not depend on it)",
+    )
+    parser.add_argument("--detail", action="store_true", help="also write one figure per row beside the summary")
     add_quiet_argument(parser)
     add_output_arguments(parser)
     parser.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace) -> int:
-    from qflow_core.experiments.compare import SkippedRun, compare
-    from qflow_core.protocols import parse_protocol
+def estimated_qpu_access_s(protocols: list, reads: int, replicates: int) -> float:
+    """A rough QPU access time (s) for ``protocols`` × ``replicates`` runs of ``reads`` reads each."""
+    total_us = 0.0
+    for protocol in protocols:
+        anneal_us = float(getattr(protocol, "time_us", 20.0) or 20.0)
+        total_us += GAUGE_CALLS * PROGRAMMING_US + reads * (anneal_us + PER_READ_OVERHEAD_US)
+    return total_us * replicates / 1e6
 
-    samplers = check_sampler_names(args.samplers) if args.samplers else None
+
+def _confirm_paid(samplers: list[str], protocols: list, args: argparse.Namespace) -> None:
+    from qflow_core.registry import default_registry
+
+    classes = default_registry().sampler_classes()
+    paid = [s for s in samplers if (getattr(classes.get(s), "tags", {}) or {}).get("costs_money")]
+    if not paid:
+        return
+    seconds = estimated_qpu_access_s(protocols, args.reads, args.replicates)
+    print(f"{', '.join(paid)} cost money: estimated QPU access time about {seconds:.2f} s per sampler (rough)")
+    if args.yes:
+        return
+    if not sys.stdin.isatty():
+        raise InvalidInputError(f"{', '.join(paid)} would be charged QPU time; pass --yes to confirm")
+    if input("run on the QPU? [y/N] ").strip().lower() not in ("y", "yes"):
+        raise InvalidInputError("not confirmed: nothing was run on the QPU")
+
+
+def run(args: argparse.Namespace) -> int:
+    from qflow_core.experiments.compare import DEFAULT_PROTOCOLS, compare, default_samplers
+    from qflow_core.protocols import as_protocol
+
+    if args.reads < 1 or args.replicates < 1 or args.jobs < 1:
+        raise InvalidInputError("--reads, --replicates and --jobs must be at least 1")
+    samplers = check_sampler_names(args.samplers) if args.samplers else default_samplers(args.all_installed)
     memory = load_instance(args)
-    protocols = args.protocols if args.protocols is not None else {"exact": EXACT_DEFAULT_PROTOCOLS}
+    protocols = args.protocols if args.protocols is not None else [as_protocol(p) for p in DEFAULT_PROTOCOLS]
+    _confirm_paid(samplers, protocols, args)
     with run_output(args, "attention") as out:
         try:
             result = compare(
@@ -79,15 +135,34 @@ def run(args: argparse.Namespace) -> int:
                 protocols,
                 num_reads=args.reads,
                 seed=args.seed,
+                replicates=args.replicates,
+                jobs=args.jobs,
                 progress=show_progress(args),
                 checkpoint=out.json,
             )
-        except KeyboardInterrupt as exc:
+        except KeyboardInterrupt as exc:  # compare itself returns its finished rows; this covers the rest
             keep_partial(out, getattr(exc, "partial", None))
             raise
-        if args.protocols is None and any(row.sampler == "exact" for row in result.rows):
-            result.skipped.extend(SkippedRun("exact", str(parse_protocol(p)), why) for p, why in EXACT_LEFT_OUT.items())
         print(result.table())
+        if args.replicates == DEFAULT_JOB_REPLICATES and args.reads == DEFAULT_JOB_READS:
+            print(
+                f"note: the default job runs {DEFAULT_JOB_REPLICATES} replicate of {DEFAULT_JOB_READS} reads per row "
+                "to stay short; for spread and power use e.g. --replicates 5 --reads 10000"
+            )
+        if result.interrupted:
+            keep_partial(out, result)
+            raise KeyboardInterrupt
         print(f"wrote {result.save(out.json)}")
-        print(f"wrote {result.plot(out.figure)}")
+        print(f"wrote {result.plot(out.figure)} and {out.figure.with_suffix('.svg')}")
+        if args.detail:  # numbered, so two protocols of one kind never overwrite each other
+            for k, run_result in enumerate(result.runs, start=1):
+                name = f"{out.figure.stem}-{k:02d}-{run_result.sampler}-{run_result.protocol['protocol']}"
+                print(f"wrote {run_result.plot(out.figure.with_name(name + out.figure.suffix))}")
     return 1 if result.rows and all(row.error for row in result.rows) else 0
+
+
+def default_samplers(all_installed: bool = False) -> list[str]:
+    """Installed offline, free samplers (see :func:`qflow_core.experiments.compare.default_samplers`)."""
+    from qflow_core.experiments.compare import default_samplers as offline_free
+
+    return offline_free(all_installed)

@@ -2,11 +2,11 @@
 
 One run = one sampler × one protocol on a :class:`~qflow_core.models.attention.OneHotAttention` memory. Non-one-hot
 reads are discarded (and counted); the one-hot histogram is fitted by both models (softmax and Lorentzian) and the
-verdict comes from Vuong's test at 5 % (:func:`qflow_core.fitting.compare_models`).
+verdict weighs Vuong's test and each model's G-test at 5 % (:func:`qflow_core.fitting.compare_models`).
 
 >>> from qflow_core.models.attention import OneHotAttention
 >>> memory = OneHotAttention.random(num_keys=6, dim=8, seed=1)
->>> result = attention_map(memory, "enum", "boltzmann:beta=2", num_reads=20000, seed=3)
+>>> result = attention_map(memory, "enum", "boltzmann:beta=2", num_reads=20000, seed=5)
 >>> result.verdict, abs(result.comparison.softmax.beta - 2) < 3 * result.comparison.softmax.se
 ('softmax', True)
 """
@@ -31,6 +31,7 @@ from qflow_core.protocols import Boltzmann, Protocol, as_protocol, from_dict
 from qflow_core.registry import check_support, resolve_sampler
 from qflow_core.results import ExperimentResult, new_figure, save_figure
 from qflow_core.sampler import Sampler
+from qflow_core.temperature import BetaEstimate, pseudolikelihood_beta
 
 __all__ = ["AttentionResult", "attention_map", "draw_attention"]
 
@@ -40,6 +41,8 @@ class AttentionResult(ExperimentResult):
     """One attention-map run.
 
     ``counts[m]``: one-hot reads on key m; ``num_invalid`` / ``invalid_fraction``: discarded reads;
+    ``effective_beta``: the maximum pseudo-likelihood β̂ of all reads on the full QUBO with its bootstrap interval and
+    TV distance to Boltzmann (:func:`qflow_core.temperature.pseudolikelihood_beta`; with ``calibrate=True``);
     ``exact_probabilities``: P(key m | one-hot) when the backend reports exact probabilities, with the
     N-independent fits ``exact_beta`` / ``exact_gamma`` to them; ``comparison``: both fits and the
     model selection on the counts (None when no read was one-hot); ``timing``: wall seconds of sampling,
@@ -63,10 +66,11 @@ class AttentionResult(ExperimentResult):
     timing: dict[str, float] = field(default_factory=dict)
     info: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    effective_beta: BetaEstimate | None = None
 
     @property
     def verdict(self) -> str:
-        """ "softmax", "lorentzian", "undecided", or "no one-hot reads"."""
+        """ "softmax", "lorentzian", "neither", "undecided", or "no one-hot reads"."""
         return self.comparison.verdict if self.comparison is not None else "no one-hot reads"
 
     @property
@@ -94,12 +98,12 @@ class AttentionResult(ExperimentResult):
             )
             lines.append(
                 f"KL(p||softmax) = {c.kl_softmax:.3g}, KL(p||Lorentzian) = {c.kl_lorentzian:.3g}  |  Vuong z = "
-                f"{_fmt(c.vuong_z, '.3g')}, p = {_fmt(c.vuong_p, '.3g')}  |  G-test p ({c.preferred}) = "
-                f"{_fmt(c.g_pvalue, '.3g')}"
+                f"{_fmt(c.vuong_z, '.3g')}, p = {_fmt(c.vuong_p, '.3g')}  |  G-test p: softmax "
+                f"{_fmt(c.softmax_fit.pvalue, '.3g')}, Lorentzian {_fmt(c.lorentzian_fit.pvalue, '.3g')}"
             )
         if self.exact_beta is not None:
             lines.append(f"exact probabilities: beta = {_fmt(self.exact_beta)}, gamma = {_fmt(self.exact_gamma)}")
-        lines.append(f"verdict: {self.verdict}")
+        lines.append(f"verdict: {self.verdict}" + (f" ({c.reason})" if c is not None else ""))
         lines.extend(f"warning: {w}" for w in self.warnings)
         return "\n".join(lines)
 
@@ -123,6 +127,7 @@ def attention_map(
     *,
     num_reads: int = 10000,
     seed: int | None = None,
+    calibrate: bool = False,
     **backend_options: Any,
 ) -> AttentionResult:
     """Run ``protocol`` on ``memory.to_bqm()`` with ``sampler``, decode the keys, fit and compare the models.
@@ -130,6 +135,7 @@ def attention_map(
     ``sampler`` is a :class:`~qflow_core.sampler.Sampler` or an installed sampler's name; ``backend_options``
     go to :meth:`Sampler.run`. For Boltzmann sampling on a non-exact backend the penalty is checked for
     freezing (:meth:`OneHotAttention.warn_if_frozen`): the warning is issued and recorded.
+    ``calibrate=True`` also estimates the effective β of the reads (``effective_beta``).
     """
     if not isinstance(memory, OneHotAttention):
         raise InvalidInputError(f"attention_map needs a OneHotAttention memory, got {type(memory).__name__}")
@@ -153,8 +159,9 @@ def attention_map(
     if decoded.probabilities is not None and np.all(np.isfinite(decoded.probabilities)):
         exact_beta = fit_softmax(decoded.probabilities, memory.scores).beta
         exact_gamma = fit_lorentzian(decoded.probabilities, memory.scores).gamma
-    done = time.perf_counter()
     info = sampleset.info.get("qflow", {})
+    effective = pseudolikelihood_beta(bqm, sampleset, seed=int(info.get("seed", 0))) if calibrate else None
+    done = time.perf_counter()
     return AttentionResult(
         sampler=sampler.name,
         protocol=protocol.to_dict(),
@@ -173,6 +180,7 @@ def attention_map(
         timing={"sample_s": sampled - start, "fit_s": done - sampled, "wall_s": done - start},
         info=json.loads(json.dumps(to_jsonable(info), default=str)),
         warnings=notes,
+        effective_beta=effective,
     )
 
 

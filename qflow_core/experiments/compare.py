@@ -1,29 +1,37 @@
-"""The attention map on several samplers × protocols: one table, one figure, nothing lost on failure.
+"""The attention map on several samplers × protocols: replicated verdicts, fit quality, physics flags, one report.
 
-Every (sampler, protocol) pair the sampler supports is run with :func:`attention_map`; unsupported pairs
-are skipped with the reason, and a run that raises is recorded as a row with its error while the others
-go on; a sampler whose *first* run raises :class:`~qflow_core.errors.BackendError` (no credentials, service
-unreachable) is listed as unavailable, with the message, and not tried again. With ``checkpoint=path`` the
-partial result is saved (atomically) after every run, so an interruption keeps the finished runs. Each
-run's seed is derived from ``seed`` and the run's sampler and protocol, so adding a sampler never changes
-the numbers of the others.
+Every (sampler, protocol) pair the sampler supports is run ``replicates`` times with :func:`attention_map` (each
+replicate its own seed); unsupported pairs are skipped with the reason, and a run that raises is recorded as a row
+with its error while the others go on; a sampler whose *first* run raises
+:class:`~qflow_core.errors.BackendError` (no credentials, service unreachable) is listed as unavailable, with the
+message, and not tried again. Each row carries the verdict counts over replicates (``softmax 3/3``), β̂ mean ± s.d.,
+the median p-values of Vuong's test and of each model's G-test, the effective β̂ of the reads (pseudo-likelihood,
+with its bootstrap interval and TV distance to Boltzmann), the sampler's physics class and the physics flags of
+:mod:`qflow_core.experiments.flags`. Two protocols of one sampler that produced the same exact distribution are
+shown once, with both names. With ``checkpoint=path`` the partial result is saved (atomically) after every row;
+an interruption (Ctrl-C) stops the loop and returns the finished rows with ``interrupted=True``. Replicate 0 of a
+row uses :func:`run_seed`; replicate r > 0 its child ``child_seed(run_seed, r)``, so adding a sampler or
+replicates never changes another run's numbers.
 
 >>> from qflow_core.models.attention import OneHotAttention
 >>> memory = OneHotAttention.random(num_keys=5, dim=8, seed=2)
 >>> result = compare(memory, ["enum"], ["boltzmann:beta=1", "anneal:kind=fast"], num_reads=2000, seed=0,
 ...                  progress=False)
->>> [(row.sampler, row.protocol, row.verdict) for row in result.rows]  # doctest: +ELLIPSIS
-[('enum', 'boltzmann:beta=1.0,gamma=0.0', '...')]
+>>> [(row.sampler, row.protocol, row.replicates) for row in result.rows]
+[('enum', 'boltzmann:beta=1.0,gamma=0.0', 1)]
 >>> [(s.sampler, s.reason) for s in result.skipped]
 [('enum', 'enum does not support anneal')]
 """
 
 from __future__ import annotations
 
-import math
+import contextlib
 import os
 import sys
-from collections.abc import Mapping, Sequence
+import threading
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,16 +39,18 @@ from typing import Any
 import numpy as np
 
 from qflow_core.errors import BackendError
-from qflow_core.experiments.attention import AttentionResult, attention_map, draw_attention
+from qflow_core.experiments.attention import AttentionResult, attention_map
+from qflow_core.experiments.compare_report import CompareRow, interpretation, rows_table
+from qflow_core.experiments.flags import Flag, physics_flags, same_physics
 from qflow_core.io import atomic_write_json
 from qflow_core.models.attention import OneHotAttention
 from qflow_core.protocols import Protocol, as_protocol
-from qflow_core.registry import available_samplers, resolve_sampler
-from qflow_core.results import ExperimentResult, new_figure, save_figure
-from qflow_core.sampler import Sampler
+from qflow_core.registry import default_registry, resolve_sampler
+from qflow_core.results import ExperimentResult
+from qflow_core.sampler import DEFAULT_TAGS, Sampler, distribution_of
 from qflow_core.seeding import child_seed
 
-__all__ = ["CompareResult", "CompareRow", "SkippedRun", "builtin_instance", "compare", "run_seed"]
+__all__ = ["CompareResult", "CompareRow", "SkippedRun", "builtin_instance", "compare", "default_samplers", "run_seed"]
 
 #: Reads per run when ``num_reads`` does not name the sampler.
 DEFAULT_READS = 10000
@@ -61,47 +71,6 @@ ProtocolsArg = Sequence[Protocol | str] | Mapping[str, Sequence[Protocol | str]]
 
 
 @dataclass
-class CompareRow:
-    """One line of the table; the fit columns are None when the run failed or had no one-hot read."""
-
-    sampler: str
-    protocol: str
-    fidelity: str | None
-    num_reads: int
-    seed: int
-    beta: float | None = None
-    beta_se: float | None = None
-    gamma: float | None = None
-    delta_loglik: float | None = None
-    vuong_z: float | None = None
-    vuong_p: float | None = None
-    verdict: str = "error"
-    invalid_fraction: float | None = None
-    wall_s: float | None = None
-    error: str | None = None
-
-    @classmethod
-    def from_result(cls, result: AttentionResult) -> CompareRow:
-        c = result.comparison
-        return cls(
-            sampler=result.sampler,
-            protocol=result.protocol_label,
-            fidelity=result.fidelity,
-            num_reads=result.num_reads,
-            seed=result.seed,
-            beta=c.softmax.beta if c else None,
-            beta_se=c.softmax.se if c else None,
-            gamma=c.lorentzian.gamma if c else None,
-            delta_loglik=c.delta_loglik if c else None,
-            vuong_z=c.vuong_z if c else None,
-            vuong_p=c.vuong_p if c else None,
-            verdict=result.verdict,
-            invalid_fraction=result.invalid_fraction,
-            wall_s=result.timing["wall_s"],
-        )
-
-
-@dataclass
 class SkippedRun:
     """A pair that was not run, and why (e.g. the sampler does not support the protocol)."""
 
@@ -112,70 +81,63 @@ class SkippedRun:
 
 @dataclass
 class CompareResult(ExperimentResult):
-    """Rows of the table, skipped pairs, the full :class:`AttentionResult` of every successful run."""
+    """Rows of the table, skipped pairs, the :class:`AttentionResult` of every successful run, the flag
+    ``warnings`` ("sampler protocol: message", never empty when a row is flagged) and the generated
+    ``interpretation``; ``interrupted`` when Ctrl-C stopped the loop."""
 
     scores: np.ndarray
     penalty: float
     seed: int
+    replicates: int = 1
+    alpha: float = 0.05
     rows: list[CompareRow] = field(default_factory=list)
     skipped: list[SkippedRun] = field(default_factory=list)
     runs: list[AttentionResult] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    interpretation: str = ""
+    interrupted: bool = False
 
     def table(self) -> str:
-        """Fixed-width text table (sampler, protocol, fidelity, β̂±SE, γ̂, Δℓ, Vuong z, verdict, invalid, s)."""
-        header = ["sampler", "protocol", "fidelity", "beta ± SE", "gamma", "dloglik", "Vuong z", "verdict", "invalid"]
-        header.append("wall s")
-        cells = []
-        for r in self.rows:
-            cells.append(
-                [
-                    r.sampler,
-                    r.protocol,
-                    r.fidelity or "-",
-                    "-" if r.beta is None else f"{_num(r.beta)} ± {_num(r.beta_se, '.2g')}",
-                    _num(r.gamma),
-                    _num(r.delta_loglik, "+.4g"),
-                    _num(r.vuong_z, "+.3g"),
-                    r.verdict,
-                    "-" if r.invalid_fraction is None else f"{r.invalid_fraction:.1%}",
-                    _num(r.wall_s, ".2f"),
-                ]
-            )
-        widths = [max(len(row[i]) for row in [header, *cells]) for i in range(len(header))]
-        text = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in [header, *cells]]
-        text.insert(1, "  ".join("-" * w for w in widths))
-        for r in self.rows:
-            if r.error:
-                text.append(f"error   {r.sampler} {r.protocol}: {r.error}")
-        for s in self.skipped:
-            text.append(f"skipped {s.sampler} {s.protocol}: {s.reason}")
+        """The fixed-width table, errors, skipped pairs, flags and the interpretation paragraph."""
+        text = [rows_table(self.rows, self.replicates)]
+        text += [f"error   {r.sampler} {r.protocol}: {r.error}" for r in self.rows if r.error]
+        text += [f"skipped {s.sampler} {s.protocol}: {s.reason}" for s in self.skipped]
+        text += [f"flag    {w}" for w in self.warnings]
+        if self.interrupted:
+            text.append("interrupted: the table holds the rows finished before Ctrl-C")
+        text += ["", self.interpretation]
         return "\n".join(text)
 
     def plot(self, path: str | os.PathLike) -> Path:
-        """One figure, one panel per successful run (observed bars, both fits, verdict in each title)."""
-        n = len(self.runs)
-        ncols = min(3, max(n, 1))
-        nrows = max(1, math.ceil(n / ncols))
-        fig, axes = new_figure(nrows, ncols, figsize=(5.6 * ncols, 4.4 * nrows), squeeze=False)
-        for ax in axes.flat[n:]:
-            ax.axis("off")
-        for ax, run in zip(axes.flat, self.runs, strict=False):
-            draw_attention(ax, run, compact=True)
-        if n == 0:
-            axes.flat[0].text(0.5, 0.5, "no successful runs", ha="center", va="center", fontsize=14)
-        fig.suptitle(f"One-hot attention map: softmax vs Lorentzian (M = {len(self.scores)} keys)", fontsize=13)
-        return save_figure(fig, path)
+        """The summary grid (samplers × protocols) of :func:`qflow_core.experiments.compare_figure.summary_figure`."""
+        from qflow_core.experiments.compare_figure import summary_figure
 
+        return summary_figure(self, path)
 
-def _num(x: float | None, spec: str = ".4g") -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "-"
-    return format(x, spec)
+    def finish(self) -> CompareResult:
+        """Merge same-physics rows, collect the flag warnings and write the interpretation (idempotent)."""
+        _merge_same_physics(self)
+        self.warnings = [f"{r.sampler} {r.protocol}: {f['message']}" for r in self.rows for f in r.flags]
+        self.interpretation = interpretation(self.rows, self.replicates)
+        return self
 
 
 def builtin_instance(*, scale: float | None = None, penalty: float | None = None) -> OneHotAttention:
     """The seeded demo instance: :meth:`OneHotAttention.random` with M = 8 keys in d = 16, seed 0."""
     return OneHotAttention.random(BUILTIN_NUM_KEYS, BUILTIN_DIM, seed=BUILTIN_SEED, scale=scale, penalty=penalty)
+
+
+def default_samplers(all_installed: bool = False) -> list[str]:
+    """Installed samplers that need no network and cost nothing; only qflow's own unless ``all_installed``."""
+    ours = distribution_of(Sampler)["name"]
+    names = []
+    for name, cls in sorted(default_registry().sampler_classes().items()):
+        tags = {**DEFAULT_TAGS, **(getattr(cls, "tags", {}) or {})}
+        if tags["requires_network"] or tags["costs_money"]:
+            continue
+        if all_installed or distribution_of(cls)["name"] == ours:
+            names.append(name)
+    return names
 
 
 def run_seed(seed: int, sampler: str, protocol: Protocol | str) -> int:
@@ -190,22 +152,116 @@ def compare(
     *,
     num_reads: int | Mapping[str, int] = DEFAULT_READS,
     seed: int = 0,
+    replicates: int = 1,
+    alpha: float = 0.05,
     progress: bool = True,
     checkpoint: str | os.PathLike | None = None,
     backend_options: Mapping[str, Mapping[str, Any]] | None = None,
+    jobs: int = 1,
 ) -> CompareResult:
-    """Run :func:`attention_map` for every sampler × protocol; see the module docstring.
+    """Run :func:`attention_map` ``replicates`` times for every sampler × protocol; see the module docstring.
 
-    ``samplers``: instances or names (default: every installed sampler). ``protocols``: a list used for
-    every sampler, or ``{sampler name: list}`` (default: :data:`DEFAULT_PROTOCOLS`). ``num_reads``: an int or
-    ``{sampler name: reads}`` (others get :data:`DEFAULT_READS`). ``backend_options``: ``{sampler name:
-    options}`` forwarded to :meth:`Sampler.run`. ``progress`` shows a tqdm bar on stderr.
+    ``samplers``: instances or names (default: :func:`default_samplers`, the offline, free qflow samplers).
+    ``protocols``: a list used for every sampler, or ``{sampler name: list}`` (default:
+    :data:`DEFAULT_PROTOCOLS`). ``num_reads``: an int or ``{sampler name: reads}`` (others get
+    :data:`DEFAULT_READS`). ``backend_options``: ``{sampler name: options}`` forwarded to :meth:`Sampler.run`.
+    ``progress`` shows a tqdm bar on stderr. ``jobs``: rows run concurrently in that many threads (seeds are per
+    row, so the numbers do not depend on it; a sampler not tagged ``thread_safe`` runs as a copy per row); a
+    sampler's first row runs before its others, so one that is unreachable is tried once.
     """
     from tqdm.auto import tqdm
 
-    names = list(samplers) if samplers is not None else available_samplers()
+    result = CompareResult(memory.scores.copy(), memory.penalty, seed, replicates=max(1, int(replicates)), alpha=alpha)
+    plan = _plan(result, samplers, protocols, num_reads)
+    options = backend_options or {}
+    by_sampler: dict[str, list[int]] = {}  # plan indices of each sampler, in order
+    for k, (sampler, _, _) in enumerate(plan):
+        by_sampler.setdefault(sampler.name, []).append(k)
+    rows: dict[int, CompareRow] = {}
+    runs: dict[int, AttentionResult] = {}
+    router = _WarningRouter(warnings.showwarning)
+
+    def task(k: int) -> list[tuple[AttentionResult, list[Flag]]]:
+        sampler, protocol, reads = plan[k]
+        worker = sampler.for_worker() if jobs > 1 else sampler  # a copy when the sampler is not thread-safe
+        return _replicates(memory, worker, protocol, reads, seed, result, options.get(sampler.name, {}), router)
+
+    def record() -> None:
+        result.rows = [rows[k] for k in sorted(rows)]
+        result.runs = [runs[k] for k in sorted(runs)]
+        result.finish()
+
+    bar = tqdm(total=len(plan), desc="attention map", unit="row", disable=not progress, file=sys.stderr, leave=True)
+    with warnings.catch_warnings(), ThreadPoolExecutor(max_workers=max(1, int(jobs))) as pool:
+        warnings.simplefilter("always")
+        warnings.showwarning = router.show
+        futures = {pool.submit(task, ks[0]): ks[0] for ks in by_sampler.values()}  # first runs first
+        try:
+            while futures:
+                for future in wait(futures, return_when=FIRST_COMPLETED).done:
+                    k = futures.pop(future)
+                    sampler, protocol, reads = plan[k]
+                    is_first = k == by_sampler[sampler.name][0]
+                    later = by_sampler[sampler.name][1:] if is_first else []
+                    try:
+                        done = future.result()
+                    except BackendError as exc:
+                        if not is_first:
+                            rows[k] = _error_row(sampler, protocol, reads, seed, exc)
+                        else:  # e.g. no credentials or service unreachable: the sampler is unavailable, not broken
+                            result.skipped.append(SkippedRun(sampler.name, str(protocol), f"unavailable: {exc}"))
+                            why = (
+                                f"not attempted: {sampler.name} is unavailable (its first run failed with BackendError)"
+                            )
+                            result.skipped.extend(SkippedRun(sampler.name, str(plan[j][1]), why) for j in later)
+                            later = []
+                    except Exception as exc:  # record and keep going: finished runs are never lost
+                        rows[k] = _error_row(sampler, protocol, reads, seed, exc)
+                    else:
+                        runs[k] = done[0][0]
+                        rows[k] = CompareRow.from_runs(done, sampler.physics_class(protocol), alpha)
+                    futures.update({pool.submit(task, j): j for j in later})
+                    bar.update(1)
+                    if checkpoint is not None:
+                        record()
+                        atomic_write_json(checkpoint, result.to_dict())
+        except KeyboardInterrupt:
+            result.interrupted = True
+            pool.shutdown(wait=False, cancel_futures=True)
+        finally:
+            bar.close()
+    record()
+    return result
+
+
+class _WarningRouter:
+    """``warnings.showwarning`` that hands each worker thread's warnings to that thread's open collector."""
+
+    def __init__(self, fallback: Any) -> None:
+        self.fallback = fallback
+        self.local = threading.local()
+
+    def show(self, message: Any, category: Any, filename: str, lineno: int, file: Any = None, line: Any = None) -> None:
+        sink = getattr(self.local, "sink", None)
+        if sink is None:
+            self.fallback(message, category, filename, lineno, file, line)
+        else:
+            sink.append(str(message))
+
+    @contextlib.contextmanager
+    def collect(self) -> Iterator[list[str]]:
+        self.local.sink = []
+        try:
+            yield self.local.sink
+        finally:
+            self.local.sink = None
+
+
+def _plan(
+    result: CompareResult, samplers: Sequence[Sampler | str] | None, protocols: ProtocolsArg | None, num_reads: Any
+) -> list[tuple[Sampler, Protocol, int]]:
+    names = list(samplers) if samplers is not None else default_samplers()
     protocols = DEFAULT_PROTOCOLS if protocols is None else protocols
-    result = CompareResult(scores=memory.scores.copy(), penalty=memory.penalty, seed=seed)
     plan: list[tuple[Sampler, Protocol, int]] = []
     for entry in names:
         label = entry if isinstance(entry, str) else entry.name
@@ -224,43 +280,76 @@ def compare(
                 result.skipped.append(SkippedRun(sampler.name, str(protocol), reason))
             else:
                 plan.append((sampler, protocol, reads))
+    return plan
 
-    options = backend_options or {}
-    unreachable: dict[str, str] = {}  # sampler → error of its first run, when that was a BackendError
-    attempted: set[str] = set()
-    bar = tqdm(plan, desc="attention map", unit="run", disable=not progress, file=sys.stderr, leave=True)
-    for sampler, protocol, reads in bar:
-        bar.set_postfix_str(f"{sampler.name} {protocol.name}")
-        if sampler.name in unreachable:
-            reason = f"not attempted: {sampler.name} is unavailable ({unreachable[sampler.name]})"
-            result.skipped.append(SkippedRun(sampler.name, str(protocol), reason))
-            continue
-        first_attempt = sampler.name not in attempted
-        attempted.add(sampler.name)
-        seed_run = run_seed(seed, sampler.name, protocol)
-        try:
+
+def _replicates(
+    memory: OneHotAttention,
+    sampler: Sampler,
+    protocol: Protocol,
+    reads: int,
+    seed: int,
+    result: CompareResult,
+    options: Mapping[str, Any],
+    router: _WarningRouter,
+) -> list[tuple[AttentionResult, list[Flag]]]:
+    """Every replicate of one row, each with its flags (warnings it issued are caught and become flags)."""
+    first = run_seed(seed, sampler.name, protocol)
+    runs = []
+    for r in range(result.replicates):
+        with router.collect() as caught:
             run = attention_map(
-                memory, sampler, protocol, num_reads=reads, seed=seed_run, **options.get(sampler.name, {})
+                memory,
+                sampler,
+                protocol,
+                num_reads=reads,
+                seed=first if r == 0 else child_seed(first, r),
+                calibrate=True,
+                **options,
             )
-        except BackendError as exc:
-            if not first_attempt:
-                result.rows.append(_error_row(sampler, protocol, reads, seed_run, exc))
-            else:  # e.g. no credentials or service unreachable: the sampler is unavailable, not broken
-                unreachable[sampler.name] = "its first run failed with BackendError"
-                result.skipped.append(SkippedRun(sampler.name, str(protocol), f"unavailable: {exc}"))
-        except Exception as exc:  # record and keep going: finished runs are never lost
-            result.rows.append(_error_row(sampler, protocol, reads, seed_run, exc))
-        else:
-            result.runs.append(run)
-            result.rows.append(CompareRow.from_result(run))
-        if checkpoint is not None:
-            atomic_write_json(checkpoint, result.to_dict())
-    bar.close()
-    return result
+        runs.append((run, physics_flags(run, caught)))
+    return runs
+
+
+def _merge_same_physics(result: CompareResult) -> None:
+    """Show two protocols of a sampler that produced one exact distribution as one row with both names."""
+    by_key = {(r.sampler, r.protocol_label): r for r in result.runs}
+    kept: list[CompareRow] = []
+    for row in result.rows:
+        twin = next(
+            (
+                k
+                for k in kept
+                if k.sampler == row.sampler
+                and not row.error
+                and not k.error
+                and (k.sampler, k.protocols[0]) in by_key
+                and (row.sampler, row.protocols[0]) in by_key
+                and same_physics(by_key[(k.sampler, k.protocols[0])], by_key[(row.sampler, row.protocols[0])])
+            ),
+            None,
+        )
+        if twin is None:
+            kept.append(row)
+            continue
+        if row.protocols[0] not in twin.protocols:
+            twin.protocols.append(row.protocols[0])
+            twin.protocol = " = ".join(twin.protocols)
+            twin.flags.append(
+                {
+                    "code": "same_physics",
+                    "message": f"{' and '.join(twin.protocols)} ran as the same physics (identical exact "
+                    "distributions); shown once",
+                }
+            )
+    result.rows = kept
 
 
 def _error_row(sampler: Sampler, protocol: Protocol, reads: int, seed: int, exc: Exception) -> CompareRow:
-    row = CompareRow(sampler.name, str(protocol), sampler.supports(protocol), reads, seed)
+    row = CompareRow(
+        sampler.name, str(protocol), sampler.supports(protocol), reads, run_seed(seed, sampler.name, protocol)
+    )
+    row.physics_class = sampler.physics_class(protocol)
     row.error = f"{type(exc).__name__}: {exc}"
     return row
 
