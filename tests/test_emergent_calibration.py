@@ -17,6 +17,7 @@ class Miscalibrated(Sampler):
 
     name = "miscalibrated-test"
     capabilities: ClassVar[dict[str, str]] = {"boltzmann": "exact"}
+    stores_every_read = False  # one row per state, like the exact sampler it wraps
 
     def __init__(self, factor: float = 1.2, expectations: bool = False) -> None:
         self.inner, self.factor, self.expectations = get_sampler("exact"), factor, expectations
