@@ -24,7 +24,7 @@ import math
 import threading
 from collections.abc import Hashable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import dimod
 import numpy as np
@@ -36,12 +36,23 @@ from qflow_dwave.connection import call_with_retries, transient_errors
 from qflow_dwave.options import RunOptions
 from qflow_dwave.solver_rules import check_call, max_reads_per_call
 
-if TYPE_CHECKING:
-    from qflow_dwave.qpu import QPUBase
-
 __all__ = ["EmbeddingCache", "SolverCalls", "graph_key", "stack_reads"]
 
 Embedding = dict[Hashable, tuple]
+
+
+class SolverHost(Protocol):
+    """What the solver calls need from the sampler that makes them (``qflow_dwave.qpu.QPUBase`` provides it)."""
+
+    child: dimod.Sampler
+    embedding_seed: int
+    max_retries: int
+    retry_backoff_s: float
+    _embeddings: EmbeddingCache
+
+    def call_parameters(self, seed: int) -> dict[str, Any]: ...
+
+    def _secrets(self) -> Any: ...
 
 
 class EmbeddingCache:
@@ -88,7 +99,7 @@ class SolverCalls:
 
     def __init__(
         self,
-        sampler: QPUBase,
+        sampler: SolverHost,
         problem: dimod.BinaryQuadraticModel,
         qpu: Mapping[str, Any],
         opts: RunOptions,
