@@ -32,10 +32,9 @@ def seed_states(seed: int, num_reads: int) -> np.ndarray:
     return states
 
 
-@numba.njit(cache=True, nogil=True)
-def _next(state):  # pragma: no cover - compiled
-    """One xoshiro256+ step of ``state`` (4 uint64, in place); returns the 64-bit output."""
-    s0, s1, s2, s3 = state[0], state[1], state[2], state[3]
+@numba.njit(cache=True, nogil=True, inline="always")
+def _step(s0, s1, s2, s3):  # pragma: no cover - compiled
+    """One xoshiro256+ step on a state held in four local variables: (64-bit output, s0, s1, s2, s3)."""
     result = s0 + s3
     t = s1 << _U17
     s2 ^= s0
@@ -43,7 +42,13 @@ def _next(state):  # pragma: no cover - compiled
     s1 ^= s2
     s0 ^= s3
     s2 ^= t
-    state[0], state[1], state[2], state[3] = s0, s1, s2, (s3 << _U45) | (s3 >> _U19)
+    return result, s0, s1, s2, (s3 << _U45) | (s3 >> _U19)
+
+
+@numba.njit(cache=True, nogil=True)
+def _next(state):  # pragma: no cover - compiled
+    """One xoshiro256+ step of ``state`` (4 uint64, in place); returns the 64-bit output."""
+    result, state[0], state[1], state[2], state[3] = _step(state[0], state[1], state[2], state[3])
     return result
 
 
@@ -67,11 +72,5 @@ def _jumped(base, states):  # pragma: no cover - compiled
 @numba.njit(cache=True, nogil=True, inline="always")
 def uniform(s0, s1, s2, s3):  # pragma: no cover - compiled
     """One xoshiro256+ step on a state held in four local variables: (double in [0, 1), s0, s1, s2, s3)."""
-    result = s0 + s3
-    t = s1 << _U17
-    s2 ^= s0
-    s3 ^= s1
-    s1 ^= s2
-    s0 ^= s3
-    s2 ^= t
-    return (result >> _U11) * _TO_UNIT, s0, s1, s2, (s3 << _U45) | (s3 >> _U19)
+    result, s0, s1, s2, s3 = _step(s0, s1, s2, s3)
+    return (result >> _U11) * _TO_UNIT, s0, s1, s2, s3
