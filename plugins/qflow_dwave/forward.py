@@ -8,7 +8,7 @@
 * ``Boltzmann(beta)`` → forward anneal with ``auto_scale=False``: a pilot pass at the largest scale c_max
   measures the effective β̂ by maximum pseudo-likelihood, the main pass rescales the problem by
   c = c_max·β/β̂ (capped at c_max: colder than the solver's own temperature cannot be reached) and reports
-  β̂ ± bootstrap error of the main pass (the pilot's error, for information only, from fewer replicates).
+  β̂ ± bootstrap error of the main pass.
 
 >>> from qflow_core import Anneal, IsingMemory
 >>> from qflow_dwave import DWaveMock
@@ -33,10 +33,7 @@ from qflow_dwave.options import RunOptions
 from qflow_dwave.physics import estimate_beta
 from qflow_dwave.qpu import QPUBase, scaled
 
-__all__ = ["PILOT_REPLICATES", "ForwardAnneals"]
-
-#: Bootstrap replicates of the pilot's β̂ error: it only informs (the pilot β̂ itself sets the scale).
-PILOT_REPLICATES = 20
+__all__ = ["ForwardAnneals"]
 
 
 class ForwardAnneals(QPUBase):
@@ -105,7 +102,7 @@ class ForwardAnneals(QPUBase):
                 chain_strength=chain_strength * max_scale,
                 gauges=min(opts.gauges(), pilot_reads),
             )
-            pilot_beta, pilot_err = estimate_beta(bqm, pilot, seed=pilot_seed, replicates=PILOT_REPLICATES)
+            pilot_beta, pilot_err = estimate_beta(bqm, pilot, seed=pilot_seed)
             scale = min(max_scale, max_scale * protocol.beta / pilot_beta)
             notes.update(pilot_reads=pilot_reads, pilot_beta_hat=pilot_beta, pilot_beta_hat_err=pilot_err)
             if protocol.beta > pilot_beta:
