@@ -27,3 +27,8 @@ SAMPLERS = [
 @parametrize_with_checks(SAMPLERS, num_reads=20)
 def test_conformance(sampler, check):
     check(sampler)
+
+
+@parametrize_with_checks([DWaveMock(sampler="sqa", topology_shape=[4])], num_reads=20)
+def test_conformance_of_the_quantum_mock(sampler, check):
+    check(sampler)

@@ -14,14 +14,16 @@ and sample roughly the quantum Boltzmann state of H(s*) at the bath temperature.
 20 µs standard anneal has 200 sweeps and the 20 ns fast anneal 10). Monte Carlo sweeps are not physical
 time: the emulation is an incoherent, stochastic dynamics through quasi-equilibrium states; only the order of
 the two anneals (many sweeps → a late, cold freeze-out; few sweeps → an early, hot one) is physical, the
-freeze-out point itself depends on the sweep count. A real 20 ns anneal is nearly coherent (diabatic
-Landau–Zener transitions, no time for the bath to act); the 10-sweep emulation instead quenches
-incoherently, which is the part of the mapping least to be trusted. The fast anneal runs on the same A(s),
-B(s) table as the standard one (the QPU's fast-anneal schedule differs in shape).
+freeze-out point itself depends on the sweep count (weakly: on the embedded M = 8 attention map 200 and
+1000 sweeps give the same β̂ within its error, which is why 10 per µs suffice) and on P (β̂ grows by
+~10 % per doubling of P from 16 to 64). A real 20 ns anneal is nearly coherent (diabatic Landau–Zener
+transitions, no time for the bath to act); the 10-sweep emulation instead quenches incoherently, which is
+the part of the mapping least to be trusted. The fast anneal runs on the same A(s), B(s) table as the
+standard one (the QPU's fast-anneal schedule differs in shape).
 
 **Trotter error.** With P slices the imaginary-time step is Δτ = β/P and the slice statistics carry an error
-of order (Δτ·A(s)/2)²; at the default P = 16 and 12 mK the step is Δτ·A/2 ≈ 0.8 at s = 0 (where nothing has
-frozen yet) and below 0.2 from s ≈ 0.25 on, where the freeze-out happens.
+of order (Δτ·A(s)/2)²; at the default P = 32 and 12 mK the step is Δτ·A/2 = 0.4 at s = 0 (where nothing has
+frozen yet) and below 0.13 from s ≈ 0.3 on, where the freeze-out happens.
 
 Reverse anneals (``initial_state``) are not emulated quantum-mechanically: they are delegated to the
 thermal substitute (:class:`qflow_dwave.mock.ThermalSubstitute`), and the sample set's ``info`` says so.
@@ -58,7 +60,7 @@ __all__ = [
 ]
 
 DEFAULT_TEMPERATURE_MK = 12.0
-DEFAULT_SQA_SLICES = 16
+DEFAULT_SQA_SLICES = 32
 DEFAULT_SQA_SWEEPS_PER_US = 10.0
 DEFAULT_MIN_SWEEPS = 10
 SQA_MODEL = "path-integral Monte Carlo (sqa)"
