@@ -10,16 +10,16 @@ Monte Carlo dynamics can no longer cross the barriers — the reads *freeze out*
 and sample roughly the quantum Boltzmann state of H(s*) at the bath temperature.
 
 **Time mapping.** Sweep t of an anneal runs at s = t/(sweeps − 1); an anneal of τ µs gets
-``sweeps = max(min_sweeps, round(sweeps_per_us · τ))`` sweeps (defaults: 10 per µs and at least 10, so the
-20 µs standard anneal has 200 sweeps and the 20 ns fast anneal 10). Monte Carlo sweeps are not physical
-time: the emulation is an incoherent, stochastic dynamics through quasi-equilibrium states; only the order of
-the two anneals (many sweeps → a late, cold freeze-out; few sweeps → an early, hot one) is physical, the
-freeze-out point itself depends on the sweep count (weakly: on the embedded M = 8 attention map 200 and
-1000 sweeps give the same β̂ within its error, which is why 10 per µs suffice) and on P (β̂ grows by
-~10 % per doubling of P from 16 to 64). A real 20 ns anneal is nearly coherent (diabatic Landau–Zener
-transitions, no time for the bath to act); the 10-sweep emulation instead quenches incoherently, which is
-the part of the mapping least to be trusted. The fast anneal runs on the same A(s), B(s) table as the
-standard one (the QPU's fast-anneal schedule differs in shape).
+``sweeps = max(min_sweeps, round(sweeps_per_us · τ))`` sweeps — by default the ``sqa`` sampler's own mapping,
+50 per µs and at least 10: 1000 sweeps for the 20 µs standard anneal, 10 for the 20 ns fast anneal. Monte
+Carlo sweeps are not physical time: the emulation is an incoherent, stochastic dynamics through
+quasi-equilibrium states; only the order of the two anneals (many sweeps → a late, cold freeze-out; few sweeps
+→ an early, hot one) is physical. The freeze-out point itself depends on the sweep count (on the embedded
+M = 8 attention map β̂ = 1.43 at 200 sweeps, 1.52 at 1000, ± 0.03) and on P (β̂ grows by ~10 % per doubling of
+P from 16 to 64). A real 20 ns anneal is nearly coherent (diabatic Landau–Zener transitions, no time for the
+bath to act); the 10-sweep emulation instead quenches incoherently, which is the part of the mapping least to
+be trusted. The fast anneal runs on the same A(s), B(s) table as the standard one (the QPU's fast-anneal
+schedule differs in shape).
 
 **Trotter error.** With P slices the imaginary-time step is Δτ = β/P and the slice statistics carry an error
 of order (Δτ·A(s)/2)²; at the default P = 32 and 12 mK the step is Δτ·A/2 = 0.4 at s = 0 (where nothing has
@@ -31,7 +31,7 @@ thermal substitute (:class:`qflow_dwave.mock.ThermalSubstitute`), and the sample
 >>> import dimod
 >>> sub = PathIntegralSubstitute(trotter_slices=4)
 >>> bqm = dimod.BQM({"a": 0.5}, {("a", "b"): -1.0}, 0.0, "SPIN")
->>> ss = sub.sample(bqm, num_reads=8, seed=1, annealing_time=1.0)
+>>> ss = sub.sample(bqm, num_reads=8, seed=1, annealing_time=0.1)
 >>> len(ss), ss.info["physics"]["model"], ss.info["physics"]["sweeps"]
 (8, 'path-integral Monte Carlo (sqa)', 10)
 """
@@ -61,7 +61,7 @@ __all__ = [
 
 DEFAULT_TEMPERATURE_MK = 12.0
 DEFAULT_SQA_SLICES = 32
-DEFAULT_SQA_SWEEPS_PER_US = 10.0
+DEFAULT_SQA_SWEEPS_PER_US = 50.0
 DEFAULT_MIN_SWEEPS = 10
 SQA_MODEL = "path-integral Monte Carlo (sqa)"
 #: Boltzmann constant over Planck's constant, GHz per kelvin (exact SI values).
@@ -141,7 +141,7 @@ class PathIntegralSubstitute(dimod.Sampler):
 
         >>> sub = PathIntegralSubstitute()
         >>> sub.sweeps(20.0), sub.sweeps(0.02)
-        (200, 10)
+        (1000, 10)
         """
         return max(self.min_sweeps, round(self.sweeps_per_us * annealing_time))
 
