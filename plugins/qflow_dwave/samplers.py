@@ -149,13 +149,13 @@ class DWaveMock(QPUSampler):
       sweeps stand for µs: see that module for the mapping and its limits); reverse anneals stay thermal. It
       needs the ``sqa`` plugin (``qflow[sqa]``), found through the registry.
 
-    Why ``sa`` is the default (measured on the embedded M = 8 attention problem of ``qflow compare``, 12 qubits):
-    the sqa substitute costs 4.7× the thermal model per 1000-read run and ≈ 16× at the 10⁴ reads per run of
-    the main job, where the thermal model stops its sweeps early (≈ 7.5 against 0.47 CPU s per run,
-    ``benchmarks/bench_mock_sqa.py``, ``benchmarks/bench_main_job.py``) — about 30 s for the mock's four rows,
-    more than the whole ≤ 20 s budget of ``qflow compare``. The sqa substitute is the one whose standard and
-    fast anneals differ physically (a late, cold freeze-out against an early, hot one): choose it whenever
-    the anneal physics is the question (``docs/emulation.md``).
+    Why ``sa`` is the default (measured on the embedded M = 8 attention problem of ``qflow compare``, 12 qubits,
+    ``benchmarks/bench_mock_sqa.py``): a 1000-read standard anneal takes 0.17 s on the thermal model and 3.6 s on
+    the sqa substitute (21×); at the 10⁴ reads per run of the main job the mock's four rows would take about two
+    minutes instead of 3 s, six times the whole ≤ 20 s budget of ``qflow compare``. The sqa substitute is the one
+    whose standard and fast anneals differ physically (a late, cold freeze-out against an early, hot one, moving
+    with bath temperature and anneal time): choose it whenever the anneal physics is the question
+    (``docs/emulation.md``).
 
     Every capability is "approximate"; ``info["qflow"]["backend"]["physics"]`` says which model produced
     the samples. ``substitute_sampler`` replaces the model by any dimod sampler accepting the QPU keyword
