@@ -37,7 +37,7 @@ def test_free_spins_end_the_anneal_in_the_classical_boltzmann_state_of_b1():
     """No couplings, no barrier: world-line moves keep each spin in equilibrium with B(s)/2·h up to s = 1."""
     h = np.array([0.01, 0.02, 0.04, -0.03])
     bqm = dimod.BQM(dict(enumerate(h)), {}, 0.0, "SPIN")
-    reads = 4000
+    reads = 2000
     ss = PathIntegralSubstitute(trotter_slices=8).sample(bqm, num_reads=reads, seed=7, auto_scale=False)
     beta_eff = bath_beta_per_ghz(12.0) * B1_GHZ / 2
     expected_up = 1 / (1 + np.exp(2 * beta_eff * h))  # P(s = +1) ∝ exp(−β_eff h)

@@ -15,7 +15,7 @@ and sample roughly the quantum Boltzmann state of H(s*) at the bath temperature.
 Carlo sweeps are not physical time: the emulation is an incoherent, stochastic dynamics through
 quasi-equilibrium states; only the order of the two anneals (many sweeps → a late, cold freeze-out; few sweeps
 → an early, hot one) is physical. The freeze-out point itself depends on the sweep count (on the embedded
-M = 8 attention map β̂ = 1.43 at 200 sweeps, 1.52 at 1000, ± 0.03) and on P (β̂ grows by ~10 % per doubling of
+M = 8 attention map β̂ = 1.43 at 200 sweeps, 1.52 at 1000, ± 0.03) and on P (β̂ grows by 8–15 % per doubling of
 P from 16 to 64). A real 20 ns anneal is nearly coherent (diabatic Landau–Zener transitions, no time for the
 bath to act); the 10-sweep emulation instead quenches incoherently, which is the part of the mapping least to
 be trusted. The fast anneal runs on the same A(s), B(s) table as the standard one (the QPU's fast-anneal
