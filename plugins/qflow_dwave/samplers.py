@@ -141,8 +141,8 @@ class DWaveMock(QPUSampler):
 
     * ``sampler="sa"`` (the default) — :class:`qflow_dwave.mock.ThermalSubstitute`: fixed-β Metropolis at
       ``beta`` in programmed units for forward anneals, thermal hopping from ``initial_state`` for reverse
-      anneals. A classical thermal model with no transverse field: the standard and the fast anneal give the
-      same distribution.
+      anneals. A classical thermal model with no transverse field: the standard and the fast anneal sample the
+      same Boltzmann law (the fast anneal differs only through the couplings of its ancilla).
     * ``sampler="sqa"`` — :class:`qflow_dwave.quantum.PathIntegralSubstitute`: forward anneals (standard and
       fast) are path-integral Monte Carlo emulations of the QPU Hamiltonian −A(s)/2 Σσˣ + B(s)/2 E at the bath
       temperature ``temperature_mk``, so the reads freeze out along the schedule as a QPU's do (Monte Carlo
