@@ -3,7 +3,7 @@
 import sys
 from pathlib import Path
 
-from qflow_dwave import DWaveMock
+from qflow_dwave import DWaveMock, PathIntegralSubstitute
 from qflow_exact import ExactSampler
 from qflow_qaoa import QAOASampler
 from qflow_sa import SimulatedAnnealing
@@ -26,4 +26,15 @@ SAMPLERS = [
 
 @parametrize_with_checks(SAMPLERS, num_reads=20)
 def test_conformance(sampler, check):
+    check(sampler)
+
+
+# the quantum substitute with fewer slices and sweeps than its defaults, to keep the kit fast
+QUANTUM_MOCK = DWaveMock(
+    substitute_sampler=PathIntegralSubstitute(trotter_slices=8, sweeps_per_us=5), topology_shape=[4]
+)
+
+
+@parametrize_with_checks([QUANTUM_MOCK], num_reads=20)
+def test_conformance_of_the_quantum_mock(sampler, check):
     check(sampler)

@@ -63,6 +63,7 @@ CASES = {
     "sqa boltzmann": (lambda: _sqa(), Boltzmann(beta=1.0, gamma=0.5), {"sweeps": 50, "trotter_slices": 4}),
     "sqa anneal": (lambda: _sqa(), Anneal("standard", 0.5), {"trotter_slices": 4}),
     "dwave-mock anneal": (_mock, Anneal("standard"), {}),
+    "dwave-mock sqa anneal": (lambda: _sqa_mock(), Anneal("standard", 1.0), {}),
     # a hot thermal model, so that the pilot's pseudo-likelihood fit sees excited reads
     "dwave-mock boltzmann": (
         lambda: _mock(beta=0.5),
@@ -71,6 +72,12 @@ CASES = {
     ),
     "dwave-mock survival": (_mock, Survival(state=(1, -1, 1, 1), gamma=0.5, time=2.0, regime="dephased", beta=1.0), {}),
 }
+
+
+def _sqa_mock():
+    from qflow_dwave import DWaveMock
+
+    return DWaveMock(sampler="sqa", topology_shape=[4])
 
 
 def _sa():

@@ -13,9 +13,10 @@ with the ``pip install`` line when they are used without it.
 """
 
 from qflow_core.hookspecs import hookimpl
+from qflow_dwave.quantum import PathIntegralSubstitute
 from qflow_dwave.samplers import DWave, DWaveMock
 
-__all__ = ["DWave", "DWaveMock", "qflow_samplers"]
+__all__ = ["DWave", "DWaveMock", "PathIntegralSubstitute", "qflow_samplers"]
 
 
 @hookimpl

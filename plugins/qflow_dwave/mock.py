@@ -7,8 +7,9 @@ working on the embedded (physical-qubit) problem exactly as the QPU would receiv
 * the programmed problem is what SAPI would program: with ``auto_scale`` (the QPU default) the biases are
   stretched over ``h_range``/``j_range``; with ``auto_scale=False`` out-of-range biases are rejected;
 * **forward anneal** (standard or ``fast_anneal``): fixed-β single-flip Metropolis (dwave-samplers SA) at
-  ``beta`` in programmed-energy units, ``num_sweeps`` sweeps from a random start — the freeze-out picture of
-  a QPU sample, i.e. Boltzmann at an effective temperature once the chain has mixed;
+  ``beta`` in programmed-energy units from a random start, for at most ``num_sweeps`` sweeps: it stops once
+  the reads' mean energy no longer drifts (:mod:`qflow_dwave.equilibration`) — the freeze-out picture of a
+  QPU sample, i.e. Boltzmann at an effective temperature once the chain has mixed;
 * **reverse anneal** (``initial_state`` + an ``anneal_schedule`` starting at s = 1,
   ``reinitialize_state=True``): every read starts from ``initial_state`` and hops thermally — Metropolis
   sweeps at β(s) = beta·B(s)/B(1) (the problem energy scale shrinks at the turning point), occurring at the
@@ -41,9 +42,18 @@ from dwave.samplers import SimulatedAnnealingSampler
 
 from qflow_core.schedules import AnnealSchedule, default_schedule
 from qflow_dwave._ocean import ocean
+from qflow_dwave.equilibration import equilibrated_metropolis
 from qflow_dwave.solver_rules import range_scale
 
-__all__ = ["DEFAULT_MOCK_BETA", "SUBSTITUTE_SEED", "SeedPerCall", "ThermalSubstitute", "build_mock"]
+__all__ = [
+    "DEFAULT_MOCK_BETA",
+    "QPU_PARAMETERS",
+    "SUBSTITUTE_SEED",
+    "SeedPerCall",
+    "ThermalSubstitute",
+    "build_mock",
+    "programmed_problem",
+]
 
 #: Inverse temperature of the thermal model in programmed-energy units (|J| ≤ 1 after auto-scaling).
 DEFAULT_MOCK_BETA = 3.0
@@ -51,6 +61,8 @@ DEFAULT_SWEEPS = 1000
 DEFAULT_SWEEPS_PER_US = 10.0
 #: Keyword argument of one mock solver call that carries that call's seed for the substitute sampler.
 SUBSTITUTE_SEED = "substitute_seed"
+#: The QPU keyword arguments a substitute declares (the mock passes every solver parameter through).
+QPU_PARAMETERS = ("num_reads", "seed", "auto_scale", "anneal_schedule", "initial_state", "reinitialize_state")
 
 
 class ThermalSubstitute(dimod.Sampler):
@@ -75,18 +87,30 @@ class ThermalSubstitute(dimod.Sampler):
 
     @property
     def parameters(self) -> dict[str, list]:
-        return {
-            "num_reads": [],
-            "seed": [],
-            "auto_scale": [],
-            "anneal_schedule": [],
-            "initial_state": [],
-            "reinitialize_state": [],
-        }
+        return {name: [] for name in QPU_PARAMETERS}
 
     @property
     def properties(self) -> dict[str, Any]:
         return {"beta": self.beta, "num_sweeps": self.num_sweeps, "sweeps_per_us": self.sweeps_per_us}
+
+    def describe(self, *, reverse: bool) -> dict[str, Any]:
+        """The model of a forward (``reverse=False``) or reverse anneal, for a run's ``info``.
+
+        >>> ThermalSubstitute().describe(reverse=False)["model"]
+        'thermal Metropolis (dwave-samplers SA) at fixed beta'
+        """
+        if reverse:
+            return {
+                "model": "thermal hopping from initial_state (Metropolis at beta*B(s)/B(1), rate ~ min(1, Γ(s)^2))",
+                "beta": self.beta,
+                "sweeps_per_us": self.sweeps_per_us,
+            }
+        return {
+            "model": "thermal Metropolis (dwave-samplers SA) at fixed beta",
+            "beta": self.beta,
+            "max_sweeps": self.num_sweeps,
+            "sweeps": "until the mean energy stops drifting (qflow_dwave.equilibration), at most max_sweeps",
+        }
 
     def sample(
         self,
@@ -105,15 +129,7 @@ class ThermalSubstitute(dimod.Sampler):
         QPU parameters the model does not depend on (``annealing_time``, ``fast_anneal``, ``answer_mode``,
         ``label``, thermalization times, ...) are accepted and have no effect.
         """
-        spin = bqm if bqm.vartype is dimod.SPIN else bqm.change_vartype(dimod.SPIN, inplace=False)
-        linear, (_, _, quadratic), _ = spin.to_numpy_vectors()
-        if auto_scale:
-            scale = range_scale(linear, quadratic, self.h_range, self.j_range)
-        else:
-            _reject_out_of_range(linear, quadratic, self.h_range, self.j_range)
-            scale = 1.0
-        programmed = spin.copy()
-        programmed.scale(scale)
+        spin, programmed, scale = programmed_problem(bqm, auto_scale, self.h_range, self.j_range)
         kwargs: dict[str, Any] = {"num_reads": num_reads, "seed": seed}
         if initial_state is not None:
             if not reinitialize_state:
@@ -127,14 +143,17 @@ class ThermalSubstitute(dimod.Sampler):
                 kwargs.update(beta_schedule_type="custom", beta_schedule=betas)
             else:  # no hopping at all: every read returns its initial state
                 kwargs.update(beta_range=[self.beta, self.beta], num_sweeps=0)
+            result = SimulatedAnnealingSampler().sample(programmed, **kwargs)
+            sweeps = len(betas)
         else:
             betas = np.array([self.beta])
-            kwargs.update(beta_range=[self.beta, self.beta], beta_schedule_type="linear", num_sweeps=self.num_sweeps)
-        result = SimulatedAnnealingSampler().sample(programmed, **kwargs)
+            result, sweeps = equilibrated_metropolis(
+                programmed, beta=self.beta, max_sweeps=self.num_sweeps, num_reads=num_reads, seed=seed
+            )
         sampleset = dimod.SampleSet.from_samples_bqm((result.record.sample, list(result.variables)), bqm)
         sampleset.info["thermal_model"] = {
             "programmed_scale": scale,
-            "num_sweeps": len(betas) if initial_state is not None else self.num_sweeps,
+            "num_sweeps": sweeps,
             "beta_schedule_range": [float(np.min(betas)), float(np.max(betas))] if len(betas) else [],
         }
         return sampleset
@@ -148,6 +167,28 @@ class ThermalSubstitute(dimod.Sampler):
         accumulated = np.concatenate([[0.0], np.cumsum(0.5 * (rate[1:] + rate[:-1]) * np.diff(grid))])
         when = np.interp(np.arange(round(accumulated[-1])) + 0.5, accumulated, grid)
         return self.beta * np.asarray(self.schedule.B(np.interp(when, t, s))) / float(self.schedule.B(1.0))
+
+
+def programmed_problem(
+    bqm: dimod.BinaryQuadraticModel, auto_scale: bool, h_range: Sequence[float], j_range: Sequence[float]
+) -> tuple[dimod.BinaryQuadraticModel, dimod.BinaryQuadraticModel, float]:
+    """(``bqm`` as SPIN, the problem SAPI would program, its scale): auto-scaled into the ranges, or checked.
+
+    >>> import dimod
+    >>> _, programmed, scale = programmed_problem(dimod.BQM({"a": 8.0}, {}, 0.0, "SPIN"), True, (-4, 4), (-1, 1))
+    >>> scale, float(programmed.linear["a"])
+    (0.5, 4.0)
+    """
+    spin = bqm if bqm.vartype is dimod.SPIN else bqm.change_vartype(dimod.SPIN, inplace=False)
+    linear, (_, _, quadratic), _ = spin.to_numpy_vectors()
+    if auto_scale:
+        scale = range_scale(linear, quadratic, h_range, j_range)
+    else:
+        _reject_out_of_range(linear, quadratic, h_range, j_range)
+        scale = 1.0
+    programmed = spin.copy()
+    programmed.scale(scale)
+    return spin, programmed, scale
 
 
 def _reject_out_of_range(linear: np.ndarray, quadratic: np.ndarray, h_range: Sequence[float], j_range: Sequence[float]):

@@ -69,6 +69,10 @@ class QPUBase(Sampler):
         """Extra keyword arguments of one solver call seeded ``seed`` (the mock passes the seed to its model)."""
         return {}
 
+    def physics(self, *, reverse: bool) -> dict[str, Any]:
+        """The model that produced a run's samples (``info["qflow"]["backend"]["physics"]``)."""
+        return {"model": "the quantum annealing processor"}
+
     def _secrets(self) -> list[str | None]:
         return []
 
@@ -119,7 +123,8 @@ class QPUBase(Sampler):
     ) -> dimod.SampleSet:
         order = [list(reads.variables).index(v) for v in bqm.variables]
         spins = np.repeat(reads.record.sample[:, order], reads.record.num_occurrences, axis=0)
-        return attach_details(spin_sampleset(bqm, spins), **details, **notes)
+        physics = self.physics(reverse="initial_state" in details["qpu_parameters"])
+        return attach_details(spin_sampleset(bqm, spins), **details, **notes, physics=physics)
 
     def _default_chain_strength(self, bqm: dimod.BinaryQuadraticModel) -> float:
         strength = ocean("chain_strength").uniform_torque_compensation(bqm, prefactor=self.chain_strength_prefactor)

@@ -35,7 +35,7 @@ import dimod
 
 from qflow_core.errors import InvalidInputError
 from qflow_core.parameters import Parameter
-from qflow_core.protocols import Anneal, Boltzmann, GroundState, Protocol, Survival
+from qflow_core.protocols import Anneal, Boltzmann, GroundState, Protocol, Survival, as_protocol
 from qflow_dwave._ocean import ocean
 from qflow_dwave.connection import connect_qpu, registered_secrets
 from qflow_dwave.forward import ForwardAnneals
@@ -48,9 +48,13 @@ from qflow_dwave.mock import (
     build_mock,
 )
 from qflow_dwave.options import RUN_PARAMETERS, RunOptions
+from qflow_dwave.quantum import DEFAULT_TEMPERATURE_MK, PathIntegralSubstitute
 from qflow_dwave.reverse import ReverseAnneals
 
-__all__ = ["DWave", "DWaveMock", "QPUSampler"]
+__all__ = ["SUBSTITUTES", "DWave", "DWaveMock", "QPUSampler"]
+
+#: The physical models ``dwave-mock`` can sample with (``DWaveMock(sampler=...)``).
+SUBSTITUTES = ("sa", "sqa")
 
 
 class Secret(str):
@@ -131,17 +135,35 @@ class DWave(QPUSampler):
 
 
 class DWaveMock(QPUSampler):
-    """Offline D-Wave twin: MockDWaveSampler (Pegasus/Zephyr, minorminer embedding) with a thermal model.
+    """Offline D-Wave twin: MockDWaveSampler (Pegasus/Zephyr, minorminer embedding) with a physical model.
 
-    It runs the ``dwave`` code path unchanged — same composites, parameters, validation and info — on
-    ``MockDWaveSampler`` whose substitute sampler is :class:`qflow_dwave.mock.ThermalSubstitute`
-    (fixed-β Metropolis at ``beta`` in programmed units for forward anneals, thermal hopping from
-    ``initial_state`` for reverse anneals). It emulates the interface and a thermal model, not quantum
-    dynamics, so every capability is "approximate". ``substitute_sampler`` replaces the thermal model by any
-    dimod sampler accepting the QPU keyword arguments and ``seed``; each solver call passes its own seed.
+    It runs the ``dwave`` code path unchanged — same composites, embedding, chains, chain strength, auto-scaling,
+    parameters, validation and info — on ``MockDWaveSampler`` whose substitute sampler models the QPU:
+
+    * ``sampler="sa"`` (the default) — :class:`qflow_dwave.mock.ThermalSubstitute`: fixed-β Metropolis at
+      ``beta`` in programmed units for forward anneals, thermal hopping from ``initial_state`` for reverse
+      anneals. A classical thermal model with no transverse field: the standard and the fast anneal sample the
+      same Boltzmann law (the fast anneal differs only through the couplings of its ancilla).
+    * ``sampler="sqa"`` — :class:`qflow_dwave.quantum.PathIntegralSubstitute`: forward anneals (standard and
+      fast) are path-integral Monte Carlo emulations of the QPU Hamiltonian −A(s)/2 Σσˣ + B(s)/2 E at the bath
+      temperature ``temperature_mk``, so the reads freeze out along the schedule as a QPU's do (Monte Carlo
+      sweeps stand for µs: see that module for the mapping and its limits); reverse anneals stay thermal. It
+      needs the ``sqa`` plugin (``qflow[sqa]``), found through the registry.
+
+    Why ``sa`` is the default (measured on the embedded M = 8 attention problem of ``qflow compare``, 12 qubits,
+    ``benchmarks/bench_mock_sqa.py``): a 1000-read standard anneal takes 0.17 s on the thermal model and 3.6 s on
+    the sqa substitute (21×); at the 10⁴ reads per run of the main job the mock's four rows would take about two
+    minutes instead of 3 s, six times the whole ≤ 20 s budget of ``qflow compare``. The sqa substitute is the one
+    whose standard and fast anneals differ physically (a late, cold freeze-out against an early, hot one, moving
+    with bath temperature and anneal time): choose it whenever the anneal physics is the question
+    (``docs/emulation.md``).
+
+    Every capability is "approximate"; ``info["qflow"]["backend"]["physics"]`` says which model produced
+    the samples. ``substitute_sampler`` replaces the model by any dimod sampler accepting the QPU keyword
+    arguments and ``seed``; each solver call passes its own seed.
 
     >>> DWaveMock(topology="zephyr")
-    DWaveMock(name='dwave-mock', topology='zephyr', shape=[6, 4])
+    DWaveMock(name='dwave-mock', topology='zephyr', shape=[6, 4], sampler='sa')
     """
 
     name: ClassVar[str] = "dwave-mock"
@@ -162,6 +184,8 @@ class DWaveMock(QPUSampler):
         beta: float = DEFAULT_MOCK_BETA,
         num_sweeps: int = DEFAULT_SWEEPS,
         sweeps_per_us: float = DEFAULT_SWEEPS_PER_US,
+        sampler: str = "sa",
+        temperature_mk: float = DEFAULT_TEMPERATURE_MK,
         substitute_sampler: dimod.Sampler | None = None,
         max_retries: int = 3,
         retry_backoff_s: float = 1.0,
@@ -172,11 +196,18 @@ class DWaveMock(QPUSampler):
             raise InvalidInputError(f"dwave-mock topology must be 'pegasus' or 'zephyr', got {topology!r}")
         if not (beta > 0 and num_sweeps >= 1 and sweeps_per_us > 0):
             raise InvalidInputError("dwave-mock needs beta > 0, num_sweeps ≥ 1 and sweeps_per_us > 0")
+        if sampler not in SUBSTITUTES:
+            raise InvalidInputError(f"dwave-mock sampler must be one of {SUBSTITUTES}, got {sampler!r}")
         self.topology = topology
         self.topology_shape = list(topology_shape or self.DEFAULT_SHAPES[topology])
-        self.substitute = substitute_sampler or ThermalSubstitute(
-            beta=beta, num_sweeps=num_sweeps, sweeps_per_us=sweeps_per_us
-        )
+        self.sampler = sampler if substitute_sampler is None else "custom"
+        thermal = ThermalSubstitute(beta=beta, num_sweeps=num_sweeps, sweeps_per_us=sweeps_per_us)
+        if substitute_sampler is not None:
+            self.substitute = substitute_sampler
+        elif sampler == "sqa":
+            self.substitute = PathIntegralSubstitute(temperature_mk=temperature_mk, reverse=thermal)
+        else:
+            self.substitute = thermal
 
     def _connect(self) -> Any:
         try:
@@ -185,18 +216,33 @@ class DWaveMock(QPUSampler):
             raise InvalidInputError(
                 f"cannot build a {self.topology} mock of shape {self.topology_shape}: {exc}"
             ) from exc
-        if isinstance(self.substitute, ThermalSubstitute):
-            self.substitute.h_range = tuple(mock.properties["h_range"])
-            self.substitute.j_range = tuple(mock.properties["j_range"])
+        for model in (self.substitute, getattr(self.substitute, "reverse", None)):
+            if isinstance(model, (ThermalSubstitute, PathIntegralSubstitute)):
+                model.h_range = tuple(mock.properties["h_range"])
+                model.j_range = tuple(mock.properties["j_range"])
         return mock
 
     def physics_class(self, protocol: Protocol | str) -> str:
-        """The thermal substitute is fixed-β Metropolis (thermal by construction); another substitute sampler
-        is not known to qflow ("unspecified")."""
+        """Fixed-β Metropolis is thermal by construction; the path-integral substitute emulates forward anneals
+        (reverse anneals go to its thermal model); another substitute sampler is not known to qflow."""
+        if isinstance(self.substitute, PathIntegralSubstitute):
+            return (
+                "thermal by construction" if isinstance(as_protocol(protocol), Survival) else "path-integral emulation"
+            )
         return "thermal by construction" if isinstance(self.substitute, ThermalSubstitute) else "unspecified"
+
+    def physics(self, *, reverse: bool) -> dict[str, Any]:
+        """The model that produced a run's samples (``info["qflow"]["backend"]["physics"]``)."""
+        describe = getattr(self.substitute, "describe", None)
+        if describe is None:
+            return {"model": f"user substitute sampler {type(self.substitute).__name__}"}
+        return describe(reverse=reverse)
 
     def call_parameters(self, seed: int) -> dict[str, Any]:
         return {SUBSTITUTE_SEED: seed}
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(name={self.name!r}, topology={self.topology!r}, shape={self.topology_shape})"
+        return (
+            f"{type(self).__name__}(name={self.name!r}, topology={self.topology!r}, shape={self.topology_shape}, "
+            f"sampler={self.sampler!r})"
+        )
