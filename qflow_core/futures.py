@@ -54,10 +54,13 @@ def submit(
     """Start ``sampler.run(bqm, protocol, …)`` and return its Future at once.
 
     ``client`` (a ``distributed.Client``) runs it on that cluster, ``executor`` on any
-    ``concurrent.futures.Executor``; otherwise on :func:`default_executor`."""
+    ``concurrent.futures.Executor``; otherwise on :func:`default_executor`. A sampler tagged
+    ``thread_safe=False`` runs on its own copy (``Sampler.for_worker``)."""
     seed = resolve_seed(seed)
     if client is not None:
         executor = client.get_executor(pure=False)
+    else:  # threads of this process: a sampler that is not thread-safe gets a copy per run
+        sampler = sampler.for_worker() if hasattr(sampler, "for_worker") else sampler
     pool = executor or default_executor()
     return pool.submit(_run, sampler, bqm, protocol, num_reads, seed, backend_options)
 

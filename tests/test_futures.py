@@ -60,3 +60,30 @@ def test_a_failing_run_raises_from_result(bqm):
     future = get_sampler("enum").submit(bqm, "anneal:kind=standard", num_reads=10, seed=0)
     with pytest.raises(Exception, match="anneal"):
         future.result()
+
+
+def test_a_sampler_that_is_not_thread_safe_runs_on_its_own_copy():
+    from qflow_core.futures import submit
+    from qflow_core.models.memory import IsingMemory
+    from qflow_core.registry import get_sampler
+
+    shared = get_sampler("sa")
+    shared.tags = {**shared.tags, "thread_safe": False}  # as a plugin that keeps per-call state would declare
+    seen = []
+    original = type(shared).run
+
+    def run(self, *args, **kwargs):
+        seen.append(self)
+        return original(self, *args, **kwargs)
+
+    type(shared).run, bqm = run, IsingMemory([[0, 1.0], [1.0, 0]]).to_bqm()
+    try:
+        futures = [submit(shared, bqm, "boltzmann:beta=1", num_reads=20, seed=s) for s in (1, 2)]
+        results = [f.result() for f in futures]
+    finally:
+        type(shared).run = original
+    assert all(sampler is not shared for sampler in seen) and len({id(s) for s in seen}) == 2
+    assert (
+        results[0].record.sample.tolist()
+        == shared.run(bqm, "boltzmann:beta=1", num_reads=20, seed=1).record.sample.tolist()
+    )
