@@ -1,7 +1,7 @@
 """CPU seconds of the default ``qflow compare`` job, per sampler and protocol (where the main job's time goes).
 
 Runs the default plan — every installed sampler (``dwave`` needs a token and is skipped) × the default
-protocols it supports, 10 000 reads, the built-in M = 8 instance, each row seeded as ``compare`` seeds it —
+protocols it supports, the default job's reads, the built-in M = 8 instance, each row seeded as ``compare`` seeds it —
 one row at a time, and reports the process time of each row after a warm-up run of the same sampler and protocol
 on a *different, smaller* attention instance and a separate sampler instance (imports, numba kernels), so a
 row's figure includes what a fresh sampler pays for this problem (building the mock, embedding, spectra) but not
@@ -21,12 +21,13 @@ import sys  # noqa: E402
 import time  # noqa: E402
 import warnings  # noqa: E402
 
+from qflow_core.cli.compare import DEFAULT_JOB_READS  # noqa: E402
 from qflow_core.experiments.attention import attention_map  # noqa: E402
 from qflow_core.experiments.compare import DEFAULT_PROTOCOLS, builtin_instance, run_seed  # noqa: E402
 from qflow_core.models.attention import OneHotAttention  # noqa: E402
 from qflow_core.registry import available_samplers, get_sampler  # noqa: E402
 
-READS = 10000
+READS = DEFAULT_JOB_READS  # what `qflow compare` runs by default
 #: The default job leaves the 20 µs anneal out on ``exact`` (its evolution does not converge at this scale).
 LEFT_OUT = {"exact": {"anneal:kind=standard"}}
 
