@@ -10,7 +10,7 @@ BLOCKS = re.findall(r"```python\n(.*?)```", README.read_text(), re.S)
 
 
 def test_readme_has_examples():
-    assert len(BLOCKS) >= 5
+    assert len(BLOCKS) >= 2
 
 
 @pytest.mark.parametrize("index", range(len(BLOCKS)))
