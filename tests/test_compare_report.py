@@ -210,3 +210,22 @@ def test_cli_ctrl_c_mid_job_writes_json_and_figure_of_the_finished_rows(tmp_path
     assert "kept the finished runs" in capsys.readouterr().err
     assert [r["sampler"] for r in json.loads(out.read_text())["rows"]] == ["interrupted-test"]
     assert out.with_suffix(".png").read_bytes()[:4] == b"\x89PNG" and out.with_suffix(".svg").exists()
+
+
+def test_a_missing_extra_is_said_once_per_sampler(monkeypatch):
+    """A sampler whose runs need an optional dependency that is not installed: one skipped line, not one per row."""
+    from qflow_core.errors import MissingExtraError
+    from qflow_core.experiments import compare
+    from qflow_core.experiments.compare import builtin_instance
+    from qflow_core.registry import get_sampler
+
+    sampler = get_sampler("sa")
+
+    def run(*args, **kwargs):
+        raise MissingExtraError("qiskit", extra="qaoa", feature="this test sampler")
+
+    monkeypatch.setattr(sampler, "run", run)
+    result = compare(builtin_instance(), [sampler], ["boltzmann:beta=2", "anneal:kind=fast"], num_reads=50, seed=0)
+    lines = [line for line in result.table().splitlines() if "qflow[qaoa]" in line]
+    assert len(lines) == 1 and lines[0].startswith("skipped sa boltzmann") and "anneal" in lines[0]
+    assert not result.rows

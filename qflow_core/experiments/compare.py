@@ -38,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from qflow_core.errors import BackendError
+from qflow_core.errors import BackendError, MissingExtraError
 from qflow_core.experiments.attention import AttentionResult, attention_map
 from qflow_core.experiments.compare_report import CompareRow, interpretation, rows_table
 from qflow_core.experiments.flags import Flag, physics_flags, same_physics
@@ -101,7 +101,10 @@ class CompareResult(ExperimentResult):
         """The fixed-width table, errors, skipped pairs, flags and the interpretation paragraph."""
         text = [rows_table(self.rows, self.replicates)]
         text += [f"error   {r.sampler} {r.protocol}: {r.error}" for r in self.rows if r.error]
-        text += [f"skipped {s.sampler} {s.protocol}: {s.reason}" for s in self.skipped]
+        grouped: dict[tuple[str, str], list[str]] = {}  # one line per sampler and reason, however many protocols
+        for s in self.skipped:
+            grouped.setdefault((s.sampler, s.reason), []).append(s.protocol)
+        text += [f"skipped {name} {', '.join(protocols)}: {reason}" for (name, reason), protocols in grouped.items()]
         text += [f"flag    {w}" for w in self.warnings]
         if self.interrupted:
             text.append("interrupted: the table holds the rows finished before Ctrl-C")
@@ -215,6 +218,8 @@ def compare(
                             )
                             result.skipped.extend(SkippedRun(sampler.name, str(plan[j][1]), why) for j in later)
                             later = []
+                    except MissingExtraError as exc:  # not a failure of the run: said once per sampler in the table
+                        result.skipped.append(SkippedRun(sampler.name, str(protocol), str(exc)))
                     except Exception as exc:  # record and keep going: finished runs are never lost
                         rows[k] = _error_row(sampler, protocol, reads, seed, exc)
                     else:
