@@ -229,3 +229,14 @@ def test_a_missing_extra_is_said_once_per_sampler(monkeypatch):
     lines = [line for line in result.table().splitlines() if "qflow[qaoa]" in line]
     assert len(lines) == 1 and lines[0].startswith("skipped sa boltzmann") and "anneal" in lines[0]
     assert not result.rows
+
+
+def test_boltzmann_rows_are_not_counted_for_or_against_the_claim():
+    """The claim speaks of anneals, ground states and coherent runs: an exact Boltzmann row of a plugin that
+    declares no physics class is evidence of nothing about it."""
+    from qflow_core.experiments import compare
+    from qflow_core.experiments.compare import builtin_instance
+
+    result = compare(builtin_instance(), ["enum"], ["boltzmann:beta=2"], num_reads=200, seed=0)
+    assert "the claim is not tested" in result.interpretation
+    assert "claim: Lorentzian" not in result.interpretation

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from qflow_core.experiments.attention import AttentionResult
+from qflow_core.protocols import Anneal, GroundState, as_protocol
 
 __all__ = ["CompareRow", "interpretation", "rows_table"]
 
@@ -234,9 +235,11 @@ def interpretation(rows: list[CompareRow], replicates: int) -> str:
         parts.append(
             f"Evidence rows (what produced the samples is not thermal by construction): {_describe(evidence)}."
         )
-        standard = [r for r in evidence if "kind=standard" in r.protocol]
-        coherent = [r for r in evidence if r not in standard]
-        parts.append(_claim(standard, coherent))
+        standard, coherent = claim_groups(evidence)
+        if standard or coherent:
+            parts.append(_claim(standard, coherent))
+        else:
+            parts.append("No evidence row is an anneal, a ground state or a coherent run: the claim is not tested.")
     else:
         parts.append("There is no evidence row: every row is a control, so this report cannot test the claim.")
     if evidence and not hardware:
@@ -247,6 +250,27 @@ def interpretation(rows: list[CompareRow], replicates: int) -> str:
     if any(r.flags for r in done):
         parts.append("Flagged rows ran physics that differs from the request; their verdicts describe what ran.")
     return textwrap.fill(" ".join(parts), width=WRAP, break_on_hyphens=False)
+
+
+def claim_groups(rows: list[CompareRow]) -> tuple[list[CompareRow], list[CompareRow]]:
+    """The rows the claim speaks of, by the protocols they ran (not their labels): standard anneals, and fast
+    anneals, ground states and coherent runs. Boltzmann rows are not part of the claim; a row that ran a
+    standard and a fast anneal as one physics (compressed) counts with the fast ones, which is what ran.
+
+    >>> from types import SimpleNamespace as Row
+    >>> groups = claim_groups([Row(protocols=["anneal:kind=standard"]), Row(protocols=["boltzmann:beta=2"]),
+    ...                        Row(protocols=["anneal:kind=standard", "anneal:kind=fast"])])
+    >>> [len(g) for g in groups]
+    [1, 1]
+    """
+    standard, coherent = [], []
+    for row in rows:
+        ran = [as_protocol(p) for p in row.protocols]
+        if all(isinstance(p, Anneal) and p.kind == "standard" for p in ran):
+            standard.append(row)
+        elif any(isinstance(p, (Anneal, GroundState)) or getattr(p, "regime", None) == "coherent" for p in ran):
+            coherent.append(row)
+    return standard, coherent
 
 
 def _claim(standard: list[CompareRow], coherent: list[CompareRow]) -> str:

@@ -19,7 +19,7 @@ import dimod
 import numpy as np
 
 from qflow_core.errors import InvalidInputError, UnsupportedProtocolError
-from qflow_core.protocols import CAPABILITIES, Anneal, Boltzmann, Survival, example_protocols
+from qflow_core.protocols import CAPABILITIES, PHYSICS_CLASSES, Anneal, Boltzmann, Survival, example_protocols
 from qflow_core.sampler import Sampler
 from qflow_core.seeding import child_seed
 from qflow_core.testing.assertions import assert_sampleset_consistent, same_samples, small_test_bqm, supported_examples
@@ -79,7 +79,8 @@ def check_dimod_api(sampler: Sampler, *, num_reads: int = 50, run_options: Optio
 def check_declared_protocols_run(
     sampler: Sampler, *, num_reads: int = 50, run_options: Options = None
 ) -> dict[str, list[str]]:
-    """Each declared capability runs its example protocols into a well-formed SampleSet; return what ran."""
+    """Each declared capability runs its example protocols into a well-formed SampleSet and names the physics
+    that produced it (one of ``PHYSICS_CLASSES``); return what ran."""
     bqm = _runnable_bqm(sampler)
     options = dict(run_options or {})
     report: dict[str, list[str]] = {}
@@ -98,6 +99,10 @@ def check_declared_protocols_run(
             assert info["sampler"] == sampler.name and info["seed"] == 1234, f"info['qflow'] wrong: {info}"
             assert info["protocol"] == protocol.to_dict(), "info['qflow']['protocol'] is not protocol.to_dict()"
             assert info["fidelity"] == fidelity, f"info['qflow']['fidelity'] is {info['fidelity']!r}, not {fidelity!r}"
+            physics = sampler.physics_class(protocol)
+            assert physics in PHYSICS_CLASSES, (
+                f"physics_class({protocol}) = {physics!r} is not one of {PHYSICS_CLASSES}"
+            )
             report.setdefault(capability, []).append(str(protocol))
         assert capability in report, f"declared capability {capability!r}: none of its example protocols is supported"
     return report

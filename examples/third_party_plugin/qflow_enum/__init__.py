@@ -30,6 +30,10 @@ class EnumerationSampler(Sampler):
     capabilities = {"boltzmann": "exact"}
     tags = {"exact_reference": True, "max_variables": MAX_SPINS}
 
+    def physics_class(self, protocol):
+        """What produces the samples, for comparisons: a control (exact Boltzmann), not evidence."""
+        return "thermal by construction"
+
     def _run(self, bqm, protocol, *, num_reads, seed, **options):
         if bqm.num_variables > MAX_SPINS:
             raise ProblemTooLargeError(
