@@ -100,9 +100,7 @@ def check_declared_protocols_run(
             assert info["protocol"] == protocol.to_dict(), "info['qflow']['protocol'] is not protocol.to_dict()"
             assert info["fidelity"] == fidelity, f"info['qflow']['fidelity'] is {info['fidelity']!r}, not {fidelity!r}"
             physics = sampler.physics_class(protocol)
-            assert physics in PHYSICS_CLASSES, (
-                f"physics_class({protocol}) = {physics!r} is not one of {PHYSICS_CLASSES}"
-            )
+            assert physics in PHYSICS_CLASSES, f"physics_class({protocol}) = {physics!r}: not in {PHYSICS_CLASSES}"
             report.setdefault(capability, []).append(str(protocol))
         assert capability in report, f"declared capability {capability!r}: none of its example protocols is supported"
     return report
