@@ -50,7 +50,7 @@ def test_toml_spec_expands_to_the_product_with_zipped_axes_and_replicates(tmp_pa
     }
     assert {(t.args["num_keys"], t.args["dim"]) for t in tasks} == {(3, 4), (4, 6), (5, 8)}
     assert [t.replicate for t in tasks[:4]] == [0, 1, 0, 1]
-    assert first.seed == child_seed(11, "attention", canonical_json(first.args), 0)
+    assert first.seed == child_seed(11, "attention", canonical_json(first.config["args"]), 0)
     assert len({t.config_hash for t in tasks}) == len(tasks)
     assert len({t.seed for t in tasks}) == len(tasks)
 
@@ -145,3 +145,20 @@ def test_leakage_protocols_are_checked_from_the_pattern_before_running():
     assert len(Sweep("leakage", fixed=fixed, axes={"sampler": ["sa", "exact"]}).tasks()) == 2
     with pytest.raises(InvalidInputError, match=r"\[axes\] sampler.*does not support"):
         Sweep("leakage", fixed=fixed, axes={"sampler": ["sa", "qaoa"]}).tasks()
+
+
+def test_protocol_axes_are_stored_and_hashed_as_the_protocol_that_runs():
+    """beta = 2 and 2.0 are one run (refused as a repeat); each task's row names the protocol it ran."""
+    from qflow_core.sweeps import Sweep
+    from qflow_core.sweeps.task import task_row
+
+    base = {"experiment": "attention", "fixed": {"sampler": "sa", "protocol": "boltzmann:beta=1"}}
+    tasks = Sweep(**base, axes={"protocol.beta": [0.5, 3]}).tasks()
+    assert [task_row("s", t)["protocol"] for t in tasks] == [
+        "boltzmann:beta=0.5,gamma=0.0",
+        "boltzmann:beta=3.0,gamma=0.0",
+    ]
+    with pytest.raises(InvalidInputError, match="same run"):
+        Sweep(**base, axes={"protocol.beta": [2, 2.0]}).tasks()
+    with pytest.raises(InvalidInputError, match="same run"):
+        Sweep(experiment="attention", fixed={"protocol": "boltzmann:beta=1"}, axes={"sampler": ["sa", "sa"]}).tasks()

@@ -150,16 +150,37 @@ class Sweep:
         values = {name: self._axis_values(name, spec, locate) for name, spec in self.axes.items()}
         dimensions = self._dimensions(values, locate)
         tasks: list[Task] = []
+        points: dict[str, dict[str, Any]] = {}
         for combo in itertools.product(*dimensions):
             point = {name: value for group in combo for name, value in group}
             args = {**self.fixed, **{name: point[name] for name in self.axes}}
-            key = canonical_json(args)
+            identity = self._identity(experiment, args, locate)
+            key = canonical_json(identity)
+            if key in points:  # e.g. a value listed twice, or beta = 2 and 2.0: one run, not two
+                axis = next(iter(self.axes), "experiment")
+                raise locate.error(
+                    "axes" if self.axes else None,
+                    axis,
+                    f"two points of the sweep are the same run ({points[key]} and {point}); remove the repeat",
+                )
+            points[key] = point
             for replicate in range(self.seeds):
                 seed = child_seed(base_seed, self.experiment, key, replicate)
-                config = {"experiment": self.experiment, "args": args, "seed": seed}
+                config = {"experiment": self.experiment, "args": identity, "seed": seed}
                 tasks.append(Task(len(tasks), self.experiment, args, seed, replicate, config, config_hash(config)))
         self._check_samplers(experiment, tasks, locate)
         return tasks
+
+    def _identity(self, experiment: SweepExperiment, args: dict[str, Any], locate: _Locator) -> dict[str, Any]:
+        """What makes a task the run it is: its arguments with the protocol in canonical form (``protocol`` plus
+        ``protocol.<field>`` axes become the one protocol they build), so equal physics hashes alike."""
+        keys = [k for k in args if k == "protocol" or k.startswith("protocol.")]
+        if not keys or experiment.protocol is None:
+            return args
+        where = next((k for k in keys if k in self.axes), "protocol")
+        with locate.at("axes" if where in self.axes else "fixed", where):
+            protocol = str(experiment.protocol(args))
+        return {**{k: v for k, v in args.items() if k not in keys}, "protocol": protocol}
 
     def _locator(self) -> _Locator:
         return _Locator(self.path, self.source)

@@ -31,7 +31,7 @@ __all__ = ["run_batch", "run_task", "task_row"]
 
 def task_row(sweep: str, task: Task) -> dict[str, Any]:
     """The store columns a task's row has before it runs (identity, arguments, seed)."""
-    protocol = task.args.get("protocol")
+    protocol = task.config["args"].get("protocol")  # the protocol that runs, axes applied, in canonical form
     return {
         "config_hash": task.config_hash,
         "sweep": sweep,
