@@ -279,3 +279,16 @@ def test_a_second_run_writing_the_same_out_at_once_is_refused(tmp_path, capsys):
     assert "another run is writing to" in capsys.readouterr().err and not target.exists()
     assert main(argv) == 0 and target.exists()  # once it is done, the next run proceeds
     assert not (tmp_path / "run.json.lock").exists()
+
+
+def test_calibrate_and_the_svg_of_compare_are_never_replaced_without_force(tmp_path, capsys):
+    out = tmp_path / "cal.json"
+    out.write_text("keep")
+    argv = ["calibrate", "--sampler", "sa", "--protocol", "boltzmann:beta=1", "--reads", "50", "--out", str(out)]
+    assert main(argv) == 2 and out.read_text() == "keep"
+    assert main([*argv, "--force"]) == 0 and out.read_text() != "keep"
+    (tmp_path / "c.svg").write_text("keep")
+    compare = ["compare", "--samplers", "enum", "--protocols", "boltzmann:beta=2", "--reads", "50", "--quiet"]
+    assert main([*compare, "--out", str(tmp_path / "c.json")]) == 2
+    assert (tmp_path / "c.svg").read_text() == "keep" and not (tmp_path / "c.json").exists()
+    assert "--force" in capsys.readouterr().err

@@ -37,14 +37,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--reads", type=int, default=2000, help="reads (default 2000)")
     parser.add_argument("--seed", type=seed_argument, default=0, help="seed (default 0)")
     parser.add_argument("--out", type=Path, default=None, help="also write the estimate as JSON here")
+    parser.add_argument("--force", action="store_true", help="replace an existing --out file")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from qflow_core.cli.output import refuse_existing
     from qflow_core.io import atomic_write_json
     from qflow_core.registry import check_support, resolve_sampler
     from qflow_core.temperature import pseudolikelihood_beta
 
+    refuse_existing(args.out, "--out", args.force)
     memory = load_instance(args)
     sampler = resolve_sampler(args.sampler)
     check_support(sampler, args.protocol)

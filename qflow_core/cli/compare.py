@@ -127,7 +127,7 @@ def run(args: argparse.Namespace) -> int:
     memory = load_instance(args)
     protocols = args.protocols if args.protocols is not None else [as_protocol(p) for p in DEFAULT_PROTOCOLS]
     _confirm_paid(samplers, protocols, args)
-    with run_output(args, "attention") as out:
+    with run_output(args, "attention", companions=(".svg",)) as out:
         try:
             result = compare(
                 memory,

@@ -42,7 +42,15 @@ from typing import Any
 from qflow_core.errors import InvalidInputError
 from qflow_core.records import config_hash
 
-__all__ = ["RunOutput", "add_output_arguments", "cli_config", "keep_partial", "run_output", "update_latest"]
+__all__ = [
+    "RunOutput",
+    "add_output_arguments",
+    "cli_config",
+    "keep_partial",
+    "refuse_existing",
+    "run_output",
+    "update_latest",
+]
 
 #: Namespace entries that choose where or how verbosely a run writes, not what it computes.
 NOT_CONFIG = frozenset(
@@ -107,9 +115,11 @@ def run_output(
     *,
     figure: bool = True,
     stdout: bool = False,
+    companions: tuple[str, ...] = (),
 ) -> Iterator[RunOutput]:
     """Plan (and check) where a run writes; on success point ``latest`` at its run directory.
 
+    ``companions``: suffixes of further files written beside the figure (e.g. ``(".svg",)``), refused like it.
     ``config`` feeds the directory's hash (default: :func:`cli_config` of ``args``). ``stdout``: ``--out -`` means
     standard output (``json`` is then ``None``). With ``args.resume`` (commands that checkpoint), ``--out`` is
     required and may exist: the run continues it. An interrupted or failed run keeps what it wrote (and ``latest``
@@ -120,14 +130,16 @@ def run_output(
         raise InvalidInputError(f"--resume needs --out: the file an interrupted qflow {experiment} run left")
     force = getattr(args, "force", False) or resume  # a resumed run continues the file it finds
     plot = getattr(args, "plot", None)
-    _refuse_existing(plot, "--plot", force)
+    refuse_existing(plot, "--plot", force)
     if args.out is not None:
         if str(args.out) == "-" and not stdout:
             raise InvalidInputError(f"qflow {experiment} writes files: give --out a file name ('-' is not one)")
         json_path = None if str(args.out) == "-" else Path(args.out)
-        _refuse_existing(json_path, "--out", force)
+        refuse_existing(json_path, "--out", force)
         figure_path = (Path(plot) if plot else json_path.with_suffix(".png") if json_path else None) if figure else None
-        _refuse_existing(figure_path, "--plot", force)
+        refuse_existing(figure_path, "--plot", force)
+        for suffix in companions if figure_path is not None else ():
+            refuse_existing(figure_path.with_suffix(suffix), "--plot", force)
         from qflow_core.io import writer_lock  # numpy: not at start-up
 
         with contextlib.ExitStack() as locks:  # a second run writing the same file at once is refused
@@ -152,7 +164,8 @@ def run_output(
                 results.rmdir()
 
 
-def _refuse_existing(path: str | os.PathLike | None, flag: str, force: bool) -> None:
+def refuse_existing(path: str | os.PathLike | None, flag: str, force: bool) -> None:
+    """Refuse (``InvalidInputError``) to replace an existing ``path`` unless ``force``; ``flag`` names the option."""
     if path is not None and Path(path).exists() and not force:
         raise InvalidInputError(f"{path} already exists; pass --force to replace it, or choose another {flag}")
 

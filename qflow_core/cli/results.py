@@ -11,6 +11,7 @@ import argparse
 import json
 from pathlib import Path
 
+from qflow_core.cli.output import refuse_existing
 from qflow_core.errors import InvalidInputError
 
 
@@ -31,6 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     export.add_argument("store", type=Path)
     export.add_argument("out", type=Path)
     export.add_argument("--sweep", default=None, help="only this sweep")
+    export.add_argument("--force", action="store_true", help="replace an existing output file")
     export.set_defaults(func=run_export)
     summary = commands.add_parser("summary", help="verdict counts and the spread of statistics over seeds")
     summary.add_argument("store", type=Path)
@@ -40,6 +42,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     summary.add_argument("--plot", type=Path, default=None, help="draw statistic vs --x with 95%% error bars")
     summary.add_argument("--x", default=None, help="the parameter on the plot's x axis (one of --by)")
     summary.add_argument("--json", action="store_true", help="print JSON")
+    summary.add_argument("--force", action="store_true", help="replace an existing --plot file")
     summary.set_defaults(func=run_summary)
     parser.set_defaults(func=lambda args: _usage(parser))
 
@@ -82,6 +85,7 @@ def run_show(args: argparse.Namespace) -> int:
 def run_export(args: argparse.Namespace) -> int:
     from qflow_core.store import export
 
+    refuse_existing(args.out, "the output", args.force)
     print(f"wrote {export(args.store, args.out, sweep=args.sweep)}")
     return 0
 
@@ -89,6 +93,7 @@ def run_export(args: argparse.Namespace) -> int:
 def run_summary(args: argparse.Namespace) -> int:
     from qflow_core.store import format_summary, load_rows, summarize
 
+    refuse_existing(args.plot, "--plot", args.force)
     by, statistics = _names(args.by), _names(args.stats)
     rows = [row for row in load_rows(args.store, sweep=args.sweep) if row["status"] == "done"]
     summary = summarize(rows, by=by, statistics=statistics)
