@@ -8,7 +8,7 @@ the numbers behind it. Writes the result as JSON and a four-panel figure into a 
 
 >>> import tempfile
 >>> from qflow_core.cli import main
->>> main(["emergent", "--M", "2", "--grid", "9", "--half-width", "2", "--loops", "1,2,3,4", "--scan-mu", "1",
+>>> main(["emergent", "--M", "2", "--grid", "17", "--half-width", "2", "--loops", "1,2,4", "--scan-mu", "1",
 ...       "--scan-tq", "1", "--scan-kx", "1", "--modes", "2", "--results-dir", tempfile.mkdtemp()])
 ... # doctest: +ELLIPSIS
 verdict: ...

@@ -234,7 +234,11 @@ def evaluate(
     undecided = [c.name for c in sanity if c.holds is None]
     if broken:
         verdict = "inconclusive"
-        reasons.append(f"sanity check(s) failed — a bug, not physics: {'; '.join(broken)}")
+        reasons.append(
+            f"sanity check(s) failed: {'; '.join(broken)} — nothing can be concluded; on a coarse grid (a few points "
+            "per unit of q) the positive control misses its 2 % bound, so refine --grid first, and suspect a defect "
+            "if it fails on a fine one"
+        )
     elif particles is not None and (not budget["resolves_one_quantum"] or undecided):
         verdict = "inconclusive"
         if not budget["resolves_one_quantum"]:
