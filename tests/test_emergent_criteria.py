@@ -73,7 +73,11 @@ def test_broken_sanity_or_too_noisy_particles_is_inconclusive():
         return FakePoint(mu, t, k, 0.001 * (t - 1.0) * np.array([0.1, 0.3, 0.6, 1.0]))
 
     broken = evaluate([Criterion("drift", False, 1.0, 1e-8)], make(2.0, 2.0, 1.0), _scans(make))
-    assert broken.verdict == "inconclusive" and "bug" in broken.reasons[0]
+    assert (
+        broken.verdict == "inconclusive"
+        and "sanity check(s) failed" in broken.reasons[0]
+        and "--grid" in broken.reasons[0]
+    )
 
     @dataclass
     class Noisy:
