@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from qflow_core.cli.progress import add_quiet_argument, show_progress
 from qflow_core.errors import InvalidInputError
 
 
@@ -37,7 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument("--store", type=Path, default=None, help="results store (default results/<name>.sqlite)")
     run.add_argument("--retry-failed", action="store_true", help="also rerun tasks stored as failed")
     run.add_argument("--batch-size", type=int, default=None, help="tasks per Dask task (default: automatic)")
-    run.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+    add_quiet_argument(run)
     run.set_defaults(func=run_sweep_command)
     parser.set_defaults(func=lambda args: _usage(parser))
 
@@ -85,7 +86,7 @@ def run_sweep_command(args: argparse.Namespace) -> int:
         scheduler=args.scheduler,
         retry_failed=args.retry_failed,
         batch_size=args.batch_size,
-        progress=not args.no_progress,
+        progress=show_progress(args),
     )
     print(report.summary())
     if report.failed:

@@ -71,7 +71,12 @@ def dask_client(
         raise InvalidInputError(f"workers must be an integer ≥ 1, got {workers!r}")
     environment = {**dask.config.get("distributed.nanny.pre-spawn-environ", {}), **WORKER_ENVIRONMENT}
     settings = {"distributed.nanny.pre-spawn-environ": environment, "distributed.scheduler.allowed-failures": 3}
+    quiet = {name: logging.getLogger(name) for name in ("distributed", "bokeh", "tornado")}
+    levels = {name: logger.level for name, logger in quiet.items()}
+    for logger in quiet.values():  # the in-process scheduler's INFO lines are not the user's business
+        logger.setLevel(logging.ERROR)
     with (
+        _restore_levels(quiet, levels),
         dask.config.set(settings),
         LocalCluster(
             n_workers=workers or default_workers(),
@@ -83,3 +88,12 @@ def dask_client(
         Client(cluster) as local,
     ):
         yield local
+
+
+@contextlib.contextmanager
+def _restore_levels(loggers: dict[str, logging.Logger], levels: dict[str, int]) -> Iterator[None]:
+    try:
+        yield
+    finally:
+        for name, logger in loggers.items():
+            logger.setLevel(levels[name])
