@@ -1,6 +1,6 @@
 """Benchmark of the ``exact`` backend against QuSpin and QuTiP, side by side in one process.
 
-Problem (as in /work/shared/notes/ed.md): dense J_ij ~ N(0,1)/√n, h_i ~ N(0,1), Γ = 0.5,
+Problem: dense J_ij ~ N(0,1)/√n, h_i ~ N(0,1), Γ = 0.5,
 seed 12345 + 1000·n. Sections:
 
 A. ground state (build + solve): ours (matrix-free Lanczos, E0 and the state; the gap on demand) vs QuSpin
@@ -81,7 +81,7 @@ def quspin_hamiltonian(J, h, dtype=np.float64):
     from quspin.operators import hamiltonian
 
     n = h.size
-    # quspin lists states from all-up down and "up" is bit 1: its state index equals ours (notes/ed.md)
+    # quspin lists states from all-up down and "up" is bit 1: its state index equals ours
     basis = spin_basis_1d(n, pauli=1)
     zz = [[-J[i, j], i, j] for i in range(n) for j in range(i + 1, n)]
     static = [["zz", zz], ["z", [[-h[i], i] for i in range(n)]], ["x", [[-GAMMA, i] for i in range(n)]]]

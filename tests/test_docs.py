@@ -92,3 +92,17 @@ def test_mkdocs_build_is_strictly_clean(tmp_path):
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert (tmp_path / "site" / "cli" / "index.html").exists() and (tmp_path / "site" / "api" / "index.html").exists()
+
+
+PRODUCT_TEXT = [
+    README,
+    ROOT / "mkdocs.yml",
+    *(p for folder in ("qflow_core", "plugins", "benchmarks", "examples") for p in (ROOT / folder).rglob("*.py")),
+    *(ROOT / "examples").rglob("*.toml"),
+]
+
+
+def test_no_product_file_points_at_the_developers_specs():
+    """README, code, benchmarks and examples stand on their own: no pointer to files users do not have."""
+    offenders = [f"{p.relative_to(ROOT)}: {m}" for p in PRODUCT_TEXT for m in FORBIDDEN.findall(p.read_text())]
+    assert not offenders, offenders
