@@ -43,6 +43,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from qflow_core.cli.output import refuse_existing
+    from qflow_core.experiments.compare_report import THERMAL_TV
     from qflow_core.io import atomic_write_json
     from qflow_core.registry import check_support, resolve_sampler
     from qflow_core.temperature import pseudolikelihood_beta
@@ -62,6 +63,11 @@ def run(args: argparse.Namespace) -> int:
             f"TV to Boltzmann at beta-hat = {estimate.tv:.3f} (a thermal sampler with as many reads: "
             f"{estimate.tv_floor:.3f})"
         )
+        if estimate.tv_floor and estimate.tv > THERMAL_TV * estimate.tv_floor:
+            print(
+                f"note: the reads are not Boltzmann at beta-hat (TV above {THERMAL_TV:g}x the thermal floor): the "
+                "effective beta describes them, it is not a temperature they were drawn at"
+            )
     if args.out is not None:
         record = {"sampler": sampler.name, "protocol": args.protocol.to_dict(), **estimate.to_dict()}
         print(f"wrote {atomic_write_json(args.out, json.loads(json.dumps(record)))}")
