@@ -128,7 +128,8 @@ class SimulatedAnnealing(Sampler):
                 num_sweeps=math.ceil(protocol.time),
                 initial_states=(start, list(bqm.variables)),
             )
-            notes["gamma"] = "ignored: classical single-flip chain; time counts sweeps"
+            notes["gamma"] = "ignored: classical single-flip chain"
+            notes["time"] = "not used as physical time: it counts sweeps (one per unit)"
         elif isinstance(protocol, GroundState):
             kwargs.update(beta_schedule_type="geometric", num_sweeps=DEFAULT_SWEEPS)
             notes["gamma"] = "ignored: classical low-temperature anneal"

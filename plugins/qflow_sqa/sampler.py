@@ -172,7 +172,7 @@ def _plan(protocol: Protocol, opts: dict[str, Any], n: int) -> tuple[SweepPlan, 
         plan = boltzmann_plan(protocol.beta, protocol.gamma, slices or DEFAULT_SLICES, math.ceil(protocol.time))
         details = {
             "method": "path-integral Monte Carlo from the state (incoherent thermal leakage)",
-            "time_mapping": "time counts Monte Carlo sweeps",
+            "time": "not used as physical time: it counts Monte Carlo sweeps (one per unit)",
             "start": "every slice in the survival state",
         }
         state = np.asarray(protocol.state, dtype=np.int8).reshape(1, n)
