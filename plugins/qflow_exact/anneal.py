@@ -257,7 +257,7 @@ def anneal(
     if steps is None and not converged:
         warnings.warn(
             f"anneal stopped at {fine_steps} steps (up to {phase:.3g} rad per step) with an estimated state "
-            f"error of {estimate:.2e} > tol {tol:.1e}; pass a larger max_steps (or steps=)",
+            f"error of {estimate:.2e} > tol {tol:.1e}; pass a larger max_steps option (or a fixed steps=)",
             AnnealAccuracyWarning,
             stacklevel=2,
         )

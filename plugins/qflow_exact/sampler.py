@@ -56,7 +56,7 @@ from qflow_core.protocols import Anneal, Boltzmann, GroundState, Protocol, Survi
 from qflow_core.sampler import Sampler, attach_details, spin_sampleset
 from qflow_core.schedules import AnnealSchedule, default_schedule
 from qflow_exact import davies, lindblad
-from qflow_exact.anneal import DEFAULT_TOL, anneal
+from qflow_exact.anneal import DEFAULT_TOL, MAX_DEFAULT_STEPS, anneal
 from qflow_exact.eigen import eigenpair, ground_state
 from qflow_exact.hamiltonian import TFIMOperator, basis_index, basis_states, diagonal_energies, spin_gammas
 from qflow_exact.imaginary_time import imaginary_time_leakage
@@ -85,6 +85,7 @@ RUN_PARAMETERS = (
         optional=False,
     ),
     Parameter("steps", int, None, "Anneal: fixed number of S6 steps (default: chosen from tol)", minimum=1),
+    Parameter("max_steps", int, MAX_DEFAULT_STEPS, "Anneal: the adaptive integrator's step cap", minimum=1),
     Parameter(
         "tol",
         float,
@@ -204,7 +205,10 @@ class ExactSampler(Sampler, SpectralBackend, ImaginaryTimeBackend):
             tol = float(options.get("tol", DEFAULT_TOL))
             steps = options.get("steps")
             problem = energies if memory.offset == 0 else energies - memory.offset  # the offset is a global phase
-            res = anneal(problem, schedule, protocol.time_us, steps=steps, driver_weights=weights, tol=tol)
+            cap = int(options.get("max_steps") or MAX_DEFAULT_STEPS)
+            res = anneal(
+                problem, schedule, protocol.time_us, steps=steps, driver_weights=weights, tol=tol, max_steps=cap
+            )
             state = res.state
             probability = np.abs(state) ** 2
             details.update(
