@@ -295,10 +295,29 @@ def from_dict(data: Mapping[str, Any]) -> Protocol:
     unknown = set(data) - known
     if unknown:
         raise InvalidInputError(f"{cls.__name__} has no field(s) {sorted(unknown)}; valid fields: {sorted(known)}")
+    required = [
+        f.name
+        for f in dataclasses.fields(cls)  # type: ignore[arg-type]
+        if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING and f.name not in data
+    ]
+    if required:
+        raise InvalidInputError(
+            f"{cls.__name__} needs {', '.join(required)} (given: {', '.join(sorted(data)) or 'nothing'}); "
+            f"e.g. {EXAMPLES.get(cls.__name__, cls.__name__.lower())}"
+        )
     try:
         return cls(**data)
     except TypeError as exc:
         raise InvalidInputError(f"cannot build {cls.__name__} from {data!r}: {exc}") from None
+
+
+#: One complete CLI form per protocol, quoted when a required field is missing.
+EXAMPLES = {
+    "Boltzmann": "boltzmann:beta=2",
+    "Anneal": "anneal:kind=standard",
+    "Survival": "survival:state=+-+,gamma=0.2,time=5,regime=dephased,beta=2",
+    "GroundState": "ground_state:gamma=0.5",
+}
 
 
 def parse_protocol(text: str) -> Protocol:

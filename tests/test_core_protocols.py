@@ -125,3 +125,8 @@ def test_state_string_forms():
 def test_boltzmann_round_trip_property(beta, gamma):
     p = Boltzmann(beta=beta, gamma=gamma)
     assert parse_protocol(str(p)) == p
+
+
+def test_a_missing_required_field_names_it_and_shows_a_complete_form():
+    with pytest.raises(InvalidInputError, match=r"Survival needs state, gamma .*e\.g\. survival:state="):
+        parse_protocol("survival:regime=dephased,time=5")
