@@ -292,3 +292,16 @@ def test_calibrate_and_the_svg_of_compare_are_never_replaced_without_force(tmp_p
     assert main([*compare, "--out", str(tmp_path / "c.json")]) == 2
     assert (tmp_path / "c.svg").read_text() == "keep" and not (tmp_path / "c.json").exists()
     assert "--force" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["sample", "attention", "calibrate"])
+def test_every_command_asks_before_a_sampler_that_costs_money(command, tmp_path, capsys, monkeypatch):
+    """Without a terminal and without --yes, a paid sampler is refused before anything runs (no QPU contacted)."""
+    monkeypatch.setattr("sys.stdin.isatty", lambda: False)
+    argv = [command, "--sampler", "dwave", "--protocol", "anneal:kind=standard", "--reads", "10"]
+    if command == "sample":
+        (tmp_path / "m.json").write_text(json.dumps({"J": [[0, 1], [1, 0]]}))
+        argv += ["--bqm", str(tmp_path / "m.json")]
+    assert main([*argv, "--out", str(tmp_path / "x.json")]) == 2
+    captured = capsys.readouterr()
+    assert "costs money" in captured.out and "pass --yes" in captured.err and not (tmp_path / "x.json").exists()

@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from qflow_core.cli import main
-from qflow_core.cli.compare import default_samplers, estimated_qpu_access_s
+from qflow_core.cli.compare import default_samplers
+from qflow_core.cli.paid import estimated_qpu_access_s
 from qflow_core.experiments.attention import attention_map
 from qflow_core.experiments.compare import builtin_instance, compare, run_seed
 from qflow_core.experiments.compare_report import CompareRow, interpretation
@@ -236,7 +237,10 @@ def test_boltzmann_rows_are_not_counted_for_or_against_the_claim():
     declares no physics class is evidence of nothing about it."""
     from qflow_core.experiments import compare
     from qflow_core.experiments.compare import builtin_instance
+    from qflow_core.registry import get_sampler
 
-    result = compare(builtin_instance(), ["enum"], ["boltzmann:beta=2"], num_reads=200, seed=0)
+    sampler = get_sampler("enum")
+    sampler.physics_class = lambda protocol: "unspecified"  # a plugin that does not say: its rows are evidence
+    result = compare(builtin_instance(), [sampler], ["boltzmann:beta=2"], num_reads=200, seed=0)
     assert "the claim is not tested" in result.interpretation
     assert "claim: Lorentzian" not in result.interpretation

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from qflow_core.cli.common import check_sampler_names, protocol_argument, seed_argument
 from qflow_core.cli.output import add_output_arguments, run_output
+from qflow_core.cli.paid import add_yes_argument, confirm_paid
 from qflow_core.errors import InvalidInputError
 
 if TYPE_CHECKING:
@@ -48,6 +49,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--reads", type=int, default=10000, help="number of reads (default 10000)")
     parser.add_argument("--seed", type=seed_argument, default=None, help="random seed (default: drawn and recorded)")
     add_output_arguments(parser)
+    add_yes_argument(parser)
     parser.set_defaults(func=run)
 
 
@@ -87,6 +89,7 @@ def run(args: argparse.Namespace) -> int:
     from qflow_core.experiments.attention import attention_map
 
     check_sampler_names([args.sampler])
+    confirm_paid([args.sampler], [args.protocol], args.reads, yes=args.yes)
     memory = load_instance(args)
     with run_output(args, "attention") as out:
         result = attention_map(memory, args.sampler, args.protocol, num_reads=args.reads, seed=args.seed)

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from qflow_core.cli.attention import add_instance_arguments, load_instance
 from qflow_core.cli.common import protocol_argument, seed_argument
+from qflow_core.cli.paid import add_yes_argument, confirm_paid
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -38,6 +39,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--seed", type=seed_argument, default=0, help="seed (default 0)")
     parser.add_argument("--out", type=Path, default=None, help="also write the estimate as JSON here")
     parser.add_argument("--force", action="store_true", help="replace an existing --out file")
+    add_yes_argument(parser)
     parser.set_defaults(func=run)
 
 
@@ -50,6 +52,7 @@ def run(args: argparse.Namespace) -> int:
 
     refuse_existing(args.out, "--out", args.force)
     memory = load_instance(args)
+    confirm_paid([args.sampler], [args.protocol], args.reads, yes=args.yes)
     sampler = resolve_sampler(args.sampler)
     check_support(sampler, args.protocol)
     bqm = memory.to_bqm()

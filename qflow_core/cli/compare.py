@@ -26,15 +26,15 @@ wrote ...a.png and ...a.svg
 from __future__ import annotations
 
 import argparse
-import sys
 
 from qflow_core.cli.attention import add_instance_arguments, load_instance
 from qflow_core.cli.common import add_list_argument, add_protocols_argument, check_sampler_names, seed_argument
 from qflow_core.cli.output import add_output_arguments, keep_partial, run_output
+from qflow_core.cli.paid import add_yes_argument, confirm_paid
 from qflow_core.cli.progress import add_quiet_argument, show_progress
 from qflow_core.errors import InvalidInputError
 
-__all__ = ["default_samplers", "estimated_qpu_access_s", "register", "run"]
+__all__ = ["default_samplers", "register", "run"]
 
 #: Default reads and replicates of the default job, chosen to keep it short (see docs/comparison.md for timing).
 DEFAULT_JOB_READS, DEFAULT_JOB_REPLICATES = 1000, 1
@@ -43,7 +43,6 @@ DEFAULT_JOB_READS, DEFAULT_JOB_REPLICATES = 1000, 1
 DEFAULT_JOBS = 1
 #: Rough QPU access time per run: programming per gauge call plus per-read readout and delay (µs), used to warn
 #: before a paid sampler runs (typical Advantage figures; the solver's own estimate can differ).
-PROGRAMMING_US, PER_READ_OVERHEAD_US, GAUGE_CALLS = 15000.0, 120.0, 4
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -61,7 +60,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--all-installed", action="store_true", help="default set includes third-party offline, free samplers"
     )
-    parser.add_argument("--yes", action="store_true", help="do not ask before running a sampler that costs money")
+    add_yes_argument(parser)
     add_protocols_argument(
         parser,
         help="protocols (default: boltzmann:beta=2,anneal:kind=standard,anneal:kind=fast,ground_state:gamma=0.5)",
@@ -91,32 +90,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
-def estimated_qpu_access_s(protocols: list, reads: int, replicates: int) -> float:
-    """A rough QPU access time (s) for ``protocols`` × ``replicates`` runs of ``reads`` reads each."""
-    total_us = 0.0
-    for protocol in protocols:
-        anneal_us = float(getattr(protocol, "time_us", 20.0) or 20.0)
-        total_us += GAUGE_CALLS * PROGRAMMING_US + reads * (anneal_us + PER_READ_OVERHEAD_US)
-    return total_us * replicates / 1e6
-
-
-def _confirm_paid(samplers: list[str], protocols: list, args: argparse.Namespace) -> None:
-    from qflow_core.registry import default_registry
-
-    classes = default_registry().sampler_classes()
-    paid = [s for s in samplers if (getattr(classes.get(s), "tags", {}) or {}).get("costs_money")]
-    if not paid:
-        return
-    seconds = estimated_qpu_access_s(protocols, args.reads, args.replicates)
-    print(f"{', '.join(paid)} cost money: estimated QPU access time about {seconds:.2f} s per sampler (rough)")
-    if args.yes:
-        return
-    if not sys.stdin.isatty():
-        raise InvalidInputError(f"{', '.join(paid)} would be charged QPU time; pass --yes to confirm")
-    if input("run on the QPU? [y/N] ").strip().lower() not in ("y", "yes"):
-        raise InvalidInputError("not confirmed: nothing was run on the QPU")
-
-
 def run(args: argparse.Namespace) -> int:
     from qflow_core.experiments.compare import DEFAULT_PROTOCOLS, compare, default_samplers
     from qflow_core.protocols import as_protocol
@@ -126,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
     samplers = check_sampler_names(args.samplers) if args.samplers else default_samplers(args.all_installed)
     memory = load_instance(args)
     protocols = args.protocols if args.protocols is not None else [as_protocol(p) for p in DEFAULT_PROTOCOLS]
-    _confirm_paid(samplers, protocols, args)
+    confirm_paid(samplers, protocols, args.reads, args.replicates, yes=args.yes)
     with run_output(args, "attention", companions=(".svg",)) as out:
         try:
             result = compare(
