@@ -127,7 +127,18 @@ def test_debug_traceback_of_the_cli_leaks_no_token(clean_env, monkeypatch, tmp_p
     write_config(clean_env, token=TOKEN, endpoint=UNREACHABLE, request_timeout=2, http_retry_total=0)
     bqm = tmp_path / "bqm.json"
     bqm.write_text(json.dumps(small_test_bqm().to_serializable()))
-    argv = ["sample", "--sampler", "dwave", "--protocol", "anneal:kind=fast", "--bqm", str(bqm), "--reads", "5"]
+    argv = [
+        "sample",
+        "--sampler",
+        "dwave",
+        "--protocol",
+        "anneal:kind=fast",
+        "--bqm",
+        str(bqm),
+        "--reads",
+        "5",
+        "--yes",
+    ]
     with caplog.at_level(logging.DEBUG):
         assert main(argv) == 1
         with pytest.raises(BackendError) as caught:
