@@ -132,3 +132,11 @@ def test_a_truncated_store_is_refused(tmp_path):
 def test_a_missing_store_is_named(tmp_path):
     with pytest.raises(InvalidInputError, match="no results store"):
         ResultStore.open(tmp_path / "none.sqlite")
+
+
+def test_summary_refuses_an_unknown_statistic_with_a_hint():
+    from qflow_core.store import summarize
+
+    rows = [{"sampler": "sa", "beta": 2.0, "verdict": "softmax"}]
+    with pytest.raises(InvalidInputError, match=r"no column 'bta' to summarise \(did you mean 'beta'\?\)"):
+        summarize(rows, by=["sampler"], statistics=["bta"])

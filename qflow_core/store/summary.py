@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import difflib
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -46,9 +47,12 @@ def summarize(
     """One entry per distinct value of the ``by`` columns (in first-seen order): ``n`` rows, ``verdicts``
     ``{verdict: (count, fraction)}`` and :func:`spread` of each statistic."""
     known = {key for row in rows for key in row}
-    unknown = [name for name in by if name not in known] if rows else []
-    if unknown:
-        raise InvalidInputError(f"no column {unknown[0]!r} to group by; columns: {', '.join(sorted(known))}")
+    for names, what in ((by, "to group by"), (statistics, "to summarise")):
+        unknown = [name for name in names if name not in known] if rows else []
+        if unknown:
+            close = difflib.get_close_matches(unknown[0], sorted(known), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise InvalidInputError(f"no column {unknown[0]!r} {what}{hint}; columns: {', '.join(sorted(known))}")
     groups: dict[tuple, list[Mapping[str, Any]]] = {}
     for row in rows:
         groups.setdefault(tuple(row.get(name) for name in by), []).append(row)

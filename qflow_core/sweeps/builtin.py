@@ -81,7 +81,8 @@ def run_attention(args: Mapping[str, Any], seed: int) -> Any:
 
 
 def attention_scalars(result: Any) -> dict[str, Any]:
-    """Verdict, β̂ ± s.e., γ̂, Δℓ, ΔAIC, Vuong z and p, G-test p, invalid fraction, exact β and γ."""
+    """Verdict, β̂ ± s.e., γ̂, Δℓ, ΔAIC, Vuong z and p, the preferred model's G-test p and each model's
+    (``p_softmax``, ``p_lorentzian``), invalid fraction, exact β and γ."""
     c = result.comparison
     out: dict[str, Any] = {"verdict": result.verdict, "invalid_fraction": result.invalid_fraction}
     if c is not None:
@@ -94,6 +95,8 @@ def attention_scalars(result: Any) -> dict[str, Any]:
             vuong_z=_number(c.vuong_z),
             vuong_p=_number(c.vuong_p),
             g_pvalue=_number(c.g_pvalue),
+            p_softmax=_number(c.softmax_fit.pvalue),
+            p_lorentzian=_number(c.lorentzian_fit.pvalue),
         )
     out.update(exact_beta=_number(result.exact_beta), exact_gamma=_number(result.exact_gamma))
     return out
