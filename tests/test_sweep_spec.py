@@ -162,3 +162,14 @@ def test_protocol_axes_are_stored_and_hashed_as_the_protocol_that_runs():
         Sweep(**base, axes={"protocol.beta": [2, 2.0]}).tasks()
     with pytest.raises(InvalidInputError, match="same run"):
         Sweep(experiment="attention", fixed={"protocol": "boltzmann:beta=1"}, axes={"sampler": ["sa", "sa"]}).tasks()
+
+
+def test_a_count_that_cannot_run_is_refused_at_plan_time():
+    from qflow_core.sweeps import Sweep
+
+    spec = Sweep(experiment="attention", fixed={"sampler": "sa", "protocol": "boltzmann:beta=1", "num_reads": -5})
+    with pytest.raises(
+        InvalidInputError,
+        match=r"\[fixed\] num_reads: num_reads must be a positive integer, got -5",
+    ):
+        spec.tasks()

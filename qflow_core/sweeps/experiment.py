@@ -19,6 +19,21 @@ from qflow_core.errors import InvalidInputError
 __all__ = ["SweepExperiment"]
 
 
+#: Arguments that count something (reads, instance sizes, epochs, trials, grid points): positive integers.
+COUNT_FIELDS = (
+    "num_reads",
+    "num_keys",
+    "dim",
+    "n",
+    "num_patterns",
+    "epochs",
+    "trials",
+    "recall_trials",
+    "grid",
+    "modes",
+)
+
+
 @dataclass(frozen=True)
 class SweepExperiment:
     """One experiment runnable as sweep tasks.
@@ -37,6 +52,14 @@ class SweepExperiment:
     required: frozenset[str] = frozenset()
     summary: str = ""
     protocol: Callable[[Mapping[str, Any]], Any] | None = None
+
+    def count_fields(self, args: Mapping[str, Any]) -> list[str]:
+        """The arguments of ``args`` that are counts (reads, sizes, epochs …) and are not positive integers."""
+        return [
+            name
+            for name in COUNT_FIELDS
+            if name in args and (isinstance(args[name], bool) or not isinstance(args[name], int) or args[name] < 1)
+        ]
 
     def check_fields(self, names: Any, *, complete: bool = False) -> None:
         """InvalidInputError naming the first unknown argument; with ``complete``, also the missing required ones."""

@@ -154,6 +154,12 @@ class Sweep:
         for combo in itertools.product(*dimensions):
             point = {name: value for group in combo for name, value in group}
             args = {**self.fixed, **{name: point[name] for name in self.axes}}
+            for name in experiment.count_fields(args):  # a value that cannot run, refused before anything runs
+                raise locate.error(
+                    "axes" if name in self.axes else "fixed",
+                    name,
+                    f"{name} must be a positive integer, got {args[name]!r}",
+                )
             identity = self._identity(experiment, args, locate)
             key = canonical_json(identity)
             if key in points:  # e.g. a value listed twice, or beta = 2 and 2.0: one run, not two
