@@ -181,3 +181,13 @@ def test_mixing_barrier_uses_the_removal_cost_when_it_is_smaller():
 def test_bad_input_raises_invalid_input_error(kwargs, match):
     with pytest.raises(InvalidInputError, match=match):
         OneHotAttention(**kwargs)
+
+
+def test_a_used_attention_memory_pickles_and_gives_the_same_bqm():
+    """The compiled pyqubo model is a cache: a memory that has built its BQM still pickles (for Dask workers)."""
+    import pickle
+
+    memory = OneHotAttention.random(4, 6, seed=1)
+    bqm = memory.to_bqm()
+    again = pickle.loads(pickle.dumps(memory))
+    assert again.to_bqm() == bqm and again.penalty == memory.penalty

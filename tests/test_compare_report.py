@@ -244,3 +244,21 @@ def test_boltzmann_rows_are_not_counted_for_or_against_the_claim():
     result = compare(builtin_instance(), [sampler], ["boltzmann:beta=2"], num_reads=200, seed=0)
     assert "the claim is not tested" in result.interpretation
     assert "claim: Lorentzian" not in result.interpretation
+
+
+def test_replicates_on_a_dask_cluster_equal_the_replicates_in_process():
+    """The same seeds on a real LocalCluster (threads, for speed) give the same rows as in this process."""
+    from distributed import Client, LocalCluster
+
+    from qflow_core.experiments import compare
+    from qflow_core.experiments.compare import builtin_instance
+
+    args = (builtin_instance(), ["sa", "enum"], ["boltzmann:beta=2"])
+    local = compare(*args, num_reads=200, seed=3, replicates=3, progress=False)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0") as cluster:
+        with Client(cluster) as client:
+            remote = compare(*args, num_reads=200, seed=3, replicates=3, progress=False, client=client)
+    assert not [r.error for r in remote.rows if r.error], [r.error for r in remote.rows]
+    keys = ("sampler", "verdicts", "beta", "beta_sd", "p_softmax", "p_lorentzian", "invalid_fraction")
+    assert [[getattr(r, k) for k in keys] for r in remote.rows] == [[getattr(r, k) for k in keys] for r in local.rows]
+    assert [run.counts.tolist() for run in remote.runs] == [run.counts.tolist() for run in local.runs]

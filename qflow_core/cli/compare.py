@@ -26,6 +26,8 @@ wrote ...a.png and ...a.svg
 from __future__ import annotations
 
 import argparse
+import contextlib
+from typing import Any
 
 from qflow_core.cli.attention import add_instance_arguments, load_instance
 from qflow_core.cli.common import add_list_argument, add_protocols_argument, check_sampler_names, seed_argument
@@ -84,6 +86,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=DEFAULT_JOBS,
         help=f"rows run concurrently in threads (default {DEFAULT_JOBS}; the numbers do not depend on it)",
     )
+    dask = parser.add_argument_group("replicates on Dask (the sweep engine's cluster; same seeds, same numbers)")
+    dask.add_argument("--workers", type=int, default=None, help="run them on a local cluster of N worker processes")
+    dask.add_argument("--scheduler", default=None, help="run them on this Dask scheduler (tcp://host:8786)")
     parser.add_argument("--detail", action="store_true", help="also write one figure per row beside the summary")
     add_quiet_argument(parser)
     add_output_arguments(parser)
@@ -91,7 +96,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from qflow_core.experiments.compare import DEFAULT_PROTOCOLS, compare, default_samplers
+    from qflow_core.experiments.compare import DEFAULT_PROTOCOLS, default_samplers
     from qflow_core.protocols import as_protocol
 
     if args.reads < 1 or args.replicates < 1 or args.jobs < 1:
@@ -100,6 +105,18 @@ def run(args: argparse.Namespace) -> int:
     memory = load_instance(args)
     protocols = args.protocols if args.protocols is not None else [as_protocol(p) for p in DEFAULT_PROTOCOLS]
     confirm_paid(samplers, protocols, args.reads, args.replicates, yes=args.yes)
+    with contextlib.ExitStack() as stack:
+        client = None
+        if args.workers is not None or args.scheduler is not None:
+            from qflow_core.sweeps.cluster import dask_client
+
+            client = stack.enter_context(dask_client(workers=args.workers, scheduler=args.scheduler))
+        return _run(args, memory, samplers, protocols, client)
+
+
+def _run(args: argparse.Namespace, memory: Any, samplers: list, protocols: list, client: Any) -> int:
+    from qflow_core.experiments.compare import compare
+
     with run_output(args, "attention", companions=(".svg",)) as out:
         try:
             result = compare(
@@ -110,6 +127,7 @@ def run(args: argparse.Namespace) -> int:
                 seed=args.seed,
                 replicates=args.replicates,
                 jobs=args.jobs,
+                client=client,
                 progress=show_progress(args),
                 checkpoint=out.json,
             )

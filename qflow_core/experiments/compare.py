@@ -161,6 +161,7 @@ def compare(
     checkpoint: str | os.PathLike | None = None,
     backend_options: Mapping[str, Mapping[str, Any]] | None = None,
     jobs: int = 1,
+    client: Any = None,
 ) -> CompareResult:
     """Run :func:`attention_map` ``replicates`` times for every sampler × protocol; see the module docstring.
 
@@ -170,7 +171,9 @@ def compare(
     :data:`DEFAULT_READS`). ``backend_options``: ``{sampler name: options}`` forwarded to :meth:`Sampler.run`.
     ``progress`` shows a tqdm bar on stderr. ``jobs``: rows run concurrently in that many threads (seeds are per
     row, so the numbers do not depend on it; a sampler not tagged ``thread_safe`` runs as a copy per row); a
-    sampler's first row runs before its others, so one that is unreachable is tried once.
+    sampler's first row runs before its others, so one that is unreachable is tried once. ``client``: a
+    ``distributed.Client``; the replicates of every row then run as tasks on that Dask cluster (the sweep engine's),
+    with the same seeds and so the same numbers as in this process.
     """
     from tqdm.auto import tqdm
 
@@ -187,7 +190,7 @@ def compare(
     def task(k: int) -> list[tuple[AttentionResult, list[Flag]]]:
         sampler, protocol, reads = plan[k]
         worker = sampler.for_worker() if jobs > 1 else sampler  # a copy when the sampler is not thread-safe
-        return _replicates(memory, worker, protocol, reads, seed, result, options.get(sampler.name, {}), router)
+        return _replicates(memory, worker, protocol, reads, seed, result, options.get(sampler.name, {}), router, client)
 
     def record() -> None:
         result.rows = [rows[k] for k in sorted(rows)]
@@ -297,23 +300,33 @@ def _replicates(
     result: CompareResult,
     options: Mapping[str, Any],
     router: _WarningRouter,
+    client: Any = None,
 ) -> list[tuple[AttentionResult, list[Flag]]]:
-    """Every replicate of one row, each with its flags (warnings it issued are caught and become flags)."""
+    """Every replicate of one row, each with its flags (warnings it issued are caught and become flags); on
+    ``client`` (a Dask client) the replicates run as cluster tasks."""
     first = run_seed(seed, sampler.name, protocol)
+    seeds = [first if r == 0 else child_seed(first, r) for r in range(result.replicates)]
+    if client is not None:
+        futures = [
+            client.submit(replicate_run, memory, sampler, protocol, reads, s, dict(options), pure=False) for s in seeds
+        ]
+        return [(run, physics_flags(run, caught)) for run, caught in client.gather(futures)]
     runs = []
-    for r in range(result.replicates):
+    for s in seeds:
         with router.collect() as caught:
-            run = attention_map(
-                memory,
-                sampler,
-                protocol,
-                num_reads=reads,
-                seed=first if r == 0 else child_seed(first, r),
-                calibrate=True,
-                **options,
-            )
+            run = attention_map(memory, sampler, protocol, num_reads=reads, seed=s, calibrate=True, **options)
         runs.append((run, physics_flags(run, caught)))
     return runs
+
+
+def replicate_run(
+    memory: OneHotAttention, sampler: Sampler, protocol: Protocol, reads: int, seed: int, options: Mapping[str, Any]
+) -> tuple[AttentionResult, list[str]]:
+    """One replicate as a cluster task: the run and the messages of the warnings it issued."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        run = attention_map(memory, sampler, protocol, num_reads=reads, seed=seed, calibrate=True, **options)
+    return run, list(dict.fromkeys(str(w.message) for w in caught))
 
 
 def _merge_same_physics(result: CompareResult) -> None:

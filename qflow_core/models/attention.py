@@ -146,6 +146,10 @@ class OneHotAttention(Memory):
         rng = np.random.default_rng(seed)
         return cls(rng.standard_normal((num_keys, dim)), rng.standard_normal(dim), scale=scale, penalty=penalty)
 
+    def __getstate__(self) -> dict:
+        """Picklable (e.g. for Dask workers): the compiled pyqubo model is a cache, rebuilt on first use there."""
+        return {**self.__dict__, "_model": None}
+
     def with_penalty(self, penalty: float) -> OneHotAttention:
         """The same keys and query with another penalty (reuses the compiled pyqubo model)."""
         other = type(self)(self.keys, self.query, self.scale, penalty)
