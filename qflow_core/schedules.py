@@ -25,7 +25,7 @@ import numpy as np
 from qflow_core.errors import InvalidInputError
 from qflow_core.validation import anneal_schedule_table
 
-__all__ = ["DEFAULT_SCHEDULE_TABLE", "AnnealSchedule", "default_schedule"]
+__all__ = ["DEFAULT_SCHEDULE_TABLE", "K_B_OVER_H_GHZ_PER_K", "AnnealSchedule", "bath_beta_per_ghz", "default_schedule"]
 
 #: (s, A(s) GHz, B(s) GHz): Advantage-like shape (A decays roughly exponentially, B grows roughly linearly).
 DEFAULT_SCHEDULE_TABLE: tuple[tuple[float, float, float], ...] = (
@@ -98,3 +98,16 @@ def _plain(value: np.ndarray) -> np.ndarray | float:
 def default_schedule() -> AnnealSchedule:
     """The Advantage-shaped default schedule used by simulators when a protocol gives none."""
     return AnnealSchedule.from_table(DEFAULT_SCHEDULE_TABLE)
+
+
+#: Boltzmann's constant over Planck's, in GHz per kelvin: a temperature as an energy E/h in the schedule's units.
+K_B_OVER_H_GHZ_PER_K = 20.83661912
+
+
+def bath_beta_per_ghz(temperature_mk: float) -> float:
+    """Inverse bath temperature in GHz⁻¹ for energies E/h in GHz (as A(s), B(s)): β = 1/(k_B T/h).
+
+    >>> round(bath_beta_per_ghz(12.0), 3)  # a QPU's 12 mK
+    3.999
+    """
+    return 1.0 / (K_B_OVER_H_GHZ_PER_K * temperature_mk * 1e-3)

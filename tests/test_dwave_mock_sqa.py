@@ -15,12 +15,12 @@ import numpy as np
 import pytest
 from qflow_dwave import DWaveMock, PathIntegralSubstitute
 from qflow_dwave.equilibration import equilibrated_metropolis
-from qflow_dwave.quantum import bath_beta_per_ghz
 
 import qflow_core.registry as registry
 from qflow_core.errors import InvalidInputError, MissingExtraError
 from qflow_core.protocols import Anneal, Survival
 from qflow_core.registry import get_sampler
+from qflow_core.schedules import bath_beta_per_ghz
 
 B1_GHZ = 10.9  # B(1) of the default schedule
 

@@ -9,10 +9,9 @@ import dimod
 import numpy as np
 import pytest
 from qflow_sqa import PathIntegralSampler
-from qflow_sqa.couplings import bath_beta_per_ghz
 
 from qflow_core import Anneal, Boltzmann, GroundState, Survival, get_sampler
-from qflow_core.schedules import default_schedule
+from qflow_core.schedules import bath_beta_per_ghz, default_schedule
 from qflow_core.testing import small_test_bqm
 
 

@@ -47,7 +47,7 @@ from qflow_core.errors import InvalidInputError, MissingExtraError
 from qflow_core.protocols import Anneal
 from qflow_core.registry import get_sampler
 from qflow_core.sampler import Sampler
-from qflow_core.schedules import AnnealSchedule
+from qflow_core.schedules import AnnealSchedule, bath_beta_per_ghz
 from qflow_dwave.mock import QPU_PARAMETERS, ThermalSubstitute, programmed_problem
 
 __all__ = [
@@ -64,17 +64,6 @@ DEFAULT_SQA_SLICES = 32
 DEFAULT_SQA_SWEEPS_PER_US = 50.0
 DEFAULT_MIN_SWEEPS = 10
 SQA_MODEL = "path-integral Monte Carlo (sqa)"
-#: Boltzmann constant over Planck's constant, GHz per kelvin (exact SI values).
-K_B_OVER_H_GHZ_PER_K = 20.83661912
-
-
-def bath_beta_per_ghz(temperature_mk: float) -> float:
-    """Inverse bath temperature in GHz⁻¹ (energies as E/h): β = 1/(k_B T/h), k_B/h = 20.837 GHz/K.
-
-    >>> round(bath_beta_per_ghz(12.0), 3)
-    3.999
-    """
-    return 1.0 / (K_B_OVER_H_GHZ_PER_K * temperature_mk * 1e-3)
 
 
 def sqa_sampler() -> Sampler:

@@ -15,8 +15,6 @@ Sweep t sits at s_t = t/(sweeps − 1) with a_t = Δτ·B(s_t)/2 and j⊥_t = �
 
 >>> round(trotter_coupling(0.1), 6)  # -0.5 ln tanh 0.1
 1.152955
->>> round(bath_beta_per_ghz(12.0), 4)
-3.9994
 >>> plan = boltzmann_plan(beta=2.0, gamma=0.5, num_slices=8, sweeps=3)
 >>> plan.e_scale.tolist(), round(plan.trotter_step, 3)
 ([0.25, 0.25, 0.25], 0.125)
@@ -33,18 +31,14 @@ from qflow_core.errors import InvalidInputError
 from qflow_core.schedules import AnnealSchedule
 
 __all__ = [
-    "K_B_OVER_H_GHZ_PER_K",
     "MAX_TROTTER_STEP",
     "SweepPlan",
     "anneal_plan",
-    "bath_beta_per_ghz",
     "boltzmann_plan",
     "ground_state_plan",
     "trotter_coupling",
 ]
 
-#: Boltzmann constant over Planck's constant, in GHz per kelvin (CODATA 2018, exact SI values).
-K_B_OVER_H_GHZ_PER_K = 20.83661912
 #: Largest Δτ·Γ accepted for equilibrium runs: beyond it the Trotter error of the slice statistics is of order one.
 MAX_TROTTER_STEP = 1.0
 
@@ -80,11 +74,6 @@ def _checked_coupling(step: float, what: str) -> float:
             "the transverse field is too weak to represent; use gamma = 0 (classical sampling) or a larger gamma"
         )
     return j
-
-
-def bath_beta_per_ghz(temperature_mk: float) -> float:
-    """Inverse bath temperature in GHz⁻¹ (energies as E/h in GHz): β = 1/(k_B T/h)."""
-    return 1.0 / (K_B_OVER_H_GHZ_PER_K * temperature_mk * 1e-3)
 
 
 def boltzmann_plan(beta: float, gamma: float, num_slices: int, sweeps: int) -> SweepPlan:

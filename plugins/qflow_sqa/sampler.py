@@ -52,11 +52,10 @@ from qflow_core.errors import InvalidInputError, ProblemTooLargeError
 from qflow_core.parameters import Parameter
 from qflow_core.protocols import Anneal, Boltzmann, GroundState, Protocol, Survival, as_protocol
 from qflow_core.sampler import Sampler, attach_details, spin_sampleset
-from qflow_core.schedules import AnnealSchedule, default_schedule
+from qflow_core.schedules import AnnealSchedule, bath_beta_per_ghz, default_schedule
 from qflow_sqa.couplings import (
     SweepPlan,
     anneal_plan,
-    bath_beta_per_ghz,
     boltzmann_plan,
     ground_state_plan,
 )
