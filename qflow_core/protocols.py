@@ -76,6 +76,7 @@ PHYSICS_CLASSES: tuple[str, ...] = (
     "thermal bath (Davies)",
     "path-integral emulation",
     "quantum ground state",
+    "classical anneal",
     "hardware",
     "unspecified",
 )

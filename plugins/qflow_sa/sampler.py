@@ -25,7 +25,7 @@ import numpy as np
 from dwave.samplers import SimulatedAnnealingSampler
 
 from qflow_core.parameters import Parameter
-from qflow_core.protocols import Anneal, Boltzmann, GroundState, Protocol, Survival
+from qflow_core.protocols import Anneal, Boltzmann, GroundState, Protocol, Survival, as_protocol
 from qflow_core.sampler import Sampler, attach_details
 
 __all__ = ["SimulatedAnnealing", "anneal_sweeps"]
@@ -99,8 +99,10 @@ class SimulatedAnnealing(Sampler):
         self._sampler = SimulatedAnnealingSampler()
 
     def physics_class(self, protocol: Protocol | str) -> str:
-        """Every run is classical Metropolis dynamics: thermal by construction."""
-        return "thermal by construction"
+        """Fixed-β runs (Boltzmann, thermal survival) are thermal by construction; anneals and ground states run a
+        β schedule, a classical non-equilibrium process ("classical anneal")."""
+        fixed_beta = isinstance(as_protocol(protocol), (Boltzmann, Survival))
+        return "thermal by construction" if fixed_beta else "classical anneal"
 
     def _run(
         self, bqm: dimod.BinaryQuadraticModel, protocol: Protocol, *, num_reads: int, seed: int, **options: Any

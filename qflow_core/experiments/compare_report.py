@@ -31,6 +31,8 @@ from qflow_core.protocols import Anneal, GroundState, as_protocol
 __all__ = ["CompareRow", "interpretation", "rows_table"]
 
 CONTROL_CLASS = "thermal by construction"
+#: Rows that are neither controls nor evidence: classical annealing schedules (non-equilibrium, not quantum).
+REFERENCE_CLASS = "classical anneal"
 #: A row whose TV to Boltzmann at its effective β is within this factor of a thermal sampler's TV reads as thermal.
 THERMAL_TV = 1.5
 #: Line width of the interpretation paragraph.
@@ -205,7 +207,8 @@ def interpretation(rows: list[CompareRow], replicates: int) -> str:
     if not done:
         return textwrap.fill(f"{head} No row finished, so there is nothing to read.", width=WRAP)
     controls = [r for r in done if r.physics_class == CONTROL_CLASS]
-    evidence = [r for r in done if r.physics_class != CONTROL_CLASS]
+    references = [r for r in done if r.physics_class == REFERENCE_CLASS]
+    evidence = [r for r in done if r.physics_class not in (CONTROL_CLASS, REFERENCE_CLASS)]
     parts = [head]
     if controls:
         bad = [r for r in controls if not r.unanimous("softmax")]
@@ -219,6 +222,11 @@ def interpretation(rows: list[CompareRow], replicates: int) -> str:
             else f"{len(bad)} of {len(controls)} controls did not come out softmax ({_describe(bad)}): there the "
             "sampler did not reach its target distribution (e.g. too few sweeps, a frozen penalty, an unreachable "
             "beta) or the data cannot tell the models apart; read the flags and p-values before any evidence."
+        )
+    if references:
+        parts.append(
+            "Classical references (simulated annealing schedules: not thermal by construction and not quantum, so "
+            f"neither controls nor evidence): {_describe(references)}."
         )
     thermal = [
         r for r in done if r.tv_boltzmann is not None and r.tv_floor and r.tv_boltzmann <= THERMAL_TV * r.tv_floor
