@@ -29,6 +29,7 @@ import time  # noqa: E402
 import numpy as np  # noqa: E402
 import openjij as oj  # noqa: E402
 from qflow_sqa import PathIntegralSampler  # noqa: E402
+from qflow_sqa.reference import trotter_populations  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
 from qflow_core import Boltzmann, get_sampler  # noqa: E402
@@ -81,20 +82,6 @@ def populations(spins: np.ndarray) -> np.ndarray:
     n = spins.shape[1]
     index = (((1 - spins) // 2) * (1 << np.arange(n)[::-1])).sum(axis=1)
     return np.bincount(index, minlength=2**n) / len(spins)
-
-
-def trotter_populations(bqm, beta, gamma, slices) -> np.ndarray:
-    n, dtau = bqm.num_variables, beta / slices
-    states = np.array([[1 - 2 * ((k >> (n - 1 - i)) & 1) for i in range(n)] for k in range(2**n)])
-    energies = bqm.energies((states, list(bqm.variables)))
-    c, s = np.cosh(dtau * gamma), np.sinh(dtau * gamma)
-    transfer = np.ones((1, 1))
-    for _ in range(n):
-        transfer = np.kron(transfer, np.array([[c, s], [s, c]]))
-    half = np.exp(-dtau * (energies - energies.min()) / 2)
-    step = half[:, None] * transfer * half[None, :]
-    power = np.linalg.matrix_power(step / np.linalg.norm(step, 2), slices)
-    return np.diag(power) / np.trace(power)
 
 
 def correlation_error(spins: np.ndarray, exact: np.ndarray) -> float:

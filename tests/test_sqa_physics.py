@@ -9,6 +9,7 @@ import dimod
 import numpy as np
 import pytest
 from qflow_sqa import PathIntegralSampler
+from qflow_sqa.reference import trotter_populations
 
 from qflow_core import Anneal, Boltzmann, GroundState, Survival, get_sampler
 from qflow_core.schedules import bath_beta_per_ghz, default_schedule
@@ -37,20 +38,6 @@ def populations(sampleset: dimod.SampleSet, bqm: dimod.BinaryQuadraticModel) -> 
     index = (((1 - spins) // 2) * (1 << np.arange(n)[::-1])).sum(axis=1)
     counts = np.bincount(index, weights=sampleset.record.num_occurrences, minlength=2**n)
     return counts / counts.sum()
-
-
-def trotter_populations(bqm: dimod.BinaryQuadraticModel, beta: float, gamma: float, slices: int) -> np.ndarray:
-    """Slice statistics of the P-slice path integral: diag of S^P, S = e^{−ΔτE/2} e^{ΔτΓΣX} e^{−ΔτE/2}."""
-    n, dtau = bqm.num_variables, beta / slices
-    energies = bqm.energies((basis(n), list(bqm.variables)))
-    c, s = np.cosh(dtau * gamma), np.sinh(dtau * gamma)
-    transfer = np.ones((1, 1))
-    for _ in range(n):
-        transfer = np.kron(transfer, np.array([[c, s], [s, c]]))
-    half = np.exp(-dtau * (energies - energies.min()) / 2)
-    step = half[:, None] * transfer * half[None, :]
-    power = np.linalg.matrix_power(step / np.linalg.norm(step, 2), slices)
-    return np.diag(power) / np.trace(power)
 
 
 def tv(p: np.ndarray, q: np.ndarray) -> float:
