@@ -14,6 +14,8 @@ import subprocess
 import sys
 import time
 
+from figures import save_figures
+
 COMMANDS = (["--version"], ["--help"], ["plugins"])
 ROUNDS = 5
 
@@ -38,6 +40,7 @@ def heaviest(argv: list[str], count: int = 4) -> str:
 
 
 def main() -> None:
+    medians = {}
     for argv in COMMANDS:
         times, ratios = [], []
         for _ in range(ROUNDS):
@@ -50,6 +53,8 @@ def main() -> None:
             f"{label:16s} median {statistics.median(times):.3f} s ({statistics.median(ratios):.1f}x bare python)"
             f" | heaviest imports (ms): {heaviest(argv)}"
         )
+        medians[label] = statistics.median(times)
+    save_figures("cli_startup", {"median_s": medians, "rounds": ROUNDS})
 
 
 if __name__ == "__main__":

@@ -23,15 +23,12 @@ Writes ``docs/performance.json``; ``benchmarks/make_performance_table.py`` turns
 
 from __future__ import annotations
 
-import os
+from figures import machine, pin_threads
 
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
-    os.environ.setdefault(_var, "1")
+pin_threads()
 
-import datetime  # noqa: E402
 import itertools  # noqa: E402
 import json  # noqa: E402
-import platform  # noqa: E402
 import resource  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
@@ -40,7 +37,6 @@ from collections.abc import Callable  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
-import scipy  # noqa: E402
 import scipy.sparse.linalg as sla  # noqa: E402
 from qflow_exact import lanczos, tfim  # noqa: E402
 from qflow_exact.krylov import evolve  # noqa: E402
@@ -257,27 +253,6 @@ def section_e(sizes: list[int], evolve_time: float, save: Callable[[list[dict]],
                 "(4× expected from the vector length)"
             )
     return rows
-
-
-def machine() -> dict:
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {
-        "cpu": cpu,
-        "cores": os.cpu_count(),
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "scipy": scipy.__version__,
-        "threads": {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMBA_NUM_THREADS")},
-        "date": datetime.date.today().isoformat(),
-        "load_average": os.getloadavg(),
-    }
 
 
 def main(argv: list[str]) -> int:

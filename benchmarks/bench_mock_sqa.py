@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import os
 
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
+from figures import THREAD_VARIABLES, save_figures
+
+for _var in THREAD_VARIABLES:
     os.environ[_var] = "1"
 
 import time  # noqa: E402
@@ -40,6 +42,7 @@ def main() -> None:
     bqm = builtin_instance().to_bqm()
     mocks = {"sa": DWaveMock(), "sqa": DWaveMock(sampler="sqa")}
     print(f"embedded M = 8 attention problem, {READS} reads per run, min of {ROUNDS} alternating rounds, one thread")
+    seconds: dict[str, dict[str, float]] = {}
     with threadpool_limits(1):
         for kind in ("standard", "fast"):
             protocol = Anneal(kind)
@@ -56,6 +59,8 @@ def main() -> None:
                 f"{kind:8s} ({qubits} qubits): sa {best['sa']:.3f} s, sqa {best['sqa']:.3f} s "
                 f"(P = {physics['trotter_slices']}), sqa/sa = {best['sqa'] / best['sa']:.2f}"
             )
+            seconds[kind] = best
+    save_figures("mock_sqa", {"reads": READS, "seconds": seconds})
 
 
 if __name__ == "__main__":

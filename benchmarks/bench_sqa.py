@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import os
 
-for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS"):
+from figures import THREAD_VARIABLES, save_figures
+
+for _var in THREAD_VARIABLES:
     os.environ[_var] = "1"
 
 import statistics  # noqa: E402
@@ -54,9 +56,10 @@ def qflow_run(sampler, bqm, *, slices, sweeps, reads, world_lines, seed=1):
     )
 
 
-def throughput() -> None:
+def throughput() -> dict:
     ojs, sqa = oj.SQASampler(), PathIntegralSampler()
     print(f"throughput: P = {SLICES}, {SWEEPS} sweeps, beta = {BETA}, gamma = {GAMMA}, one thread")
+    ratios: dict = {}
     for n, reads in THROUGHPUT.items():
         bqm = small_test_bqm(n, seed=0)
         updates = reads * SWEEPS * n * SLICES
@@ -76,6 +79,8 @@ def throughput() -> None:
         for name, values in times.items():
             t = statistics.median(values)
             print(f"    {name:9s} {updates / t:9.3g} slice-spin updates/s   ratio to OpenJij {base / t:5.1f}x")
+            ratios.setdefault(name, {})[str(n)] = base / t
+    return ratios
 
 
 def populations(spins: np.ndarray) -> np.ndarray:
@@ -95,7 +100,7 @@ def correlation_error(spins: np.ndarray, exact: np.ndarray) -> float:
     return float(np.max(np.abs(stats(spins.astype(float)).mean(axis=0) - truth) / sigma))
 
 
-def accuracy() -> None:
+def accuracy() -> float:
     bqm = small_test_bqm(ACC_N, seed=5)
     order = list(bqm.variables)
     exact = get_sampler("exact").run(bqm, Boltzmann(beta=BETA, gamma=GAMMA), num_reads=1, seed=0).record.probability
@@ -138,9 +143,10 @@ def accuracy() -> None:
             f"  {t_q:6.2f} s  ({t_oj / t_q:.0f}x faster, world-line moves on)"
         )
     few, enough = ACC_SWEEPS
+    time_to_accuracy = seconds["openjij", enough] / seconds["qflow", few]
     print(
         f"  time to equilibrium accuracy (|z| near 3): qflow at {few} sweeps vs OpenJij at {enough}: "
-        f"{seconds['openjij', enough] / seconds['qflow', few]:.0f}x"
+        f"{time_to_accuracy:.0f}x"
     )
     many = 20 * ACC_READS
     big = pick(qflow_run(sqa, bqm, slices=ACC_SLICES, sweeps=ACC_SWEEPS[0], reads=many, world_lines=True, seed=3))
@@ -151,12 +157,14 @@ def accuracy() -> None:
     seeded = openjij_run(ojs, bqm, slices=ACC_SLICES, sweeps=20, reads=50, seed=1)
     distinct = len({tuple(system["trotter_state"][0]) for system in seeded.info["system"]})
     print(f"  OpenJij seed trap: 50 reads with seed=1 -> {distinct} distinct read(s); qflow: one stream per read")
+    return time_to_accuracy
 
 
 def main() -> None:
     with threadpool_limits(1):
-        throughput()
-        accuracy()
+        ratios = throughput()
+        time_to_accuracy = accuracy()
+    save_figures("sqa", {"throughput_over_openjij": ratios, "time_to_accuracy_over_openjij": time_to_accuracy})
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from figures import save_figures
 
 from qflow_core.store import ResultStore
 from qflow_core.sweeps import Sweep, SweepExperiment, get_experiment, register_experiment, run_sweep
@@ -180,6 +181,18 @@ def main() -> None:
         print(f"16 eigh tasks on 2 workers, BLAS {label}: {results[label]:.2f} s")
     print(f"- oversubscribed / pinned: {results['all cores each'] / results['pinned to 1 thread']:.2f}x")
     print(f"(this process's peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB)")
+    save_figures(
+        "sweep",
+        {
+            "loop_s": loop_s,
+            "workers_s": times,
+            "speedup_2_over_1": times[1] / times[2],
+            "cores_obtained_2": cores,
+            "overhead_ms_per_task": elapsed / 1024 * 1e3,
+            "client_rss_mib": {"64": small, "1024": large},
+            "unpinned_over_pinned": results["all cores each"] / results["pinned to 1 thread"],
+        },
+    )
 
 
 if __name__ == "__main__":

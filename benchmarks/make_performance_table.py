@@ -1,9 +1,11 @@
-"""Write docs/performance.md from the exact ground-state benchmark's own output (no number typed by hand).
+"""Write docs/performance.md and the README's performance table from the benchmarks' own output.
 
-Reads ``docs/performance.json`` (written by ``bench_exact_groundstate.py``; its ``--scale``
-run adds the large-n section) and writes a markdown page — machine, threads, date and every peer named — that
-the README's performance table can be copied from. Run: ``python benchmarks/make_performance_table.py
-[--print]`` (``--print``: to stdout instead of the file).
+Reads ``docs/performance.json`` (written by ``bench_exact_groundstate.py``; its ``--scale`` run adds the
+large-n section) and the headline figures the other benchmarks leave in ``benchmarks/results/`` (see
+:mod:`figures`), and writes both pages — machine, threads, dates and every peer named — so no number in them
+is typed by hand. The README's table sits between two marker comments and is replaced in place. Run:
+``python benchmarks/make_performance_table.py [--print | --check]`` (``--print``: the page to stdout;
+``--check``: exit 1 if either file differs from what the results give).
 """
 
 from __future__ import annotations
@@ -12,9 +14,14 @@ import json
 import sys
 from pathlib import Path
 
+from figures import load_figures
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "docs" / "performance.json"
 OUTPUT = ROOT / "docs" / "performance.md"
+README = ROOT / "README.md"
+BEGIN = "<!-- performance table: written by benchmarks/make_performance_table.py, do not edit -->"
+END = "<!-- end of performance table -->"
 
 
 def _s(seconds: float) -> str:
@@ -92,6 +99,122 @@ def scale_table(rows: list[dict]) -> list[str]:
     return lines
 
 
+def _x(ratio: float) -> str:
+    return f"{ratio:.2f}×" if ratio < 1 else f"{ratio:.1f}×"
+
+
+def _span(values: list[float], unit: str = " s") -> str:
+    lo, hi = min(values), max(values)
+    return f"{lo:.1f}{unit}" if f"{lo:.1f}" == f"{hi:.1f}" else f"{lo:.1f}–{hi:.1f}{unit}"
+
+
+def exact_rows(results: dict) -> list[list[str]]:
+    by_n = {r["n"]: r for r in results["ground_state"]}
+    big = [by_n[n] for n in (18, 20) if n in by_n]
+    cells = [f"**{_x(r['sampler_over_scipy'])}** at n = {r['n']}" for r in big]
+    last = big[-1]
+    cells[-1] += f" ({_s(last['sampler_s'])} vs {_s(last['scipy_s'])})"
+    if "quspin_s" in last:
+        cells.append(f"**{_x(last['sampler_s'] / last['quspin_s'])}** QuSpin's at n = {last['n']}")
+    worst = max(r["sampler_over_scipy"] for r in results["ground_state"] if r["n"] >= 8)
+    cells.append(f"at most {_x(worst)} scipy's from n = 8")
+    rss = max(r["sampler_over_direct"] for r in results["rss"])
+    products = max(r["ours"] / r["arpack_matched"] for r in results["products"])
+    floor = {r["n"]: r["real_ms"] / r["floor_ms"] for r in results["product_time"]}
+    cells += [f"peak memory {rss:.2f}× the direct solver's", f"products ≤ {products:.2f}× ARPACK's"]
+    if 20 in floor:
+        cells.append(f"one product {floor[20]:.1f}× the memory-bandwidth floor at n = 20")
+    peers = "scipy CSR + ARPACK `eigsh`" + ("; QuSpin `eigsh`" if "quspin_s" in last else "")
+    rows = [['ground state through `get_sampler("exact").run` (`bench_exact_groundstate.py`)', peers, "; ".join(cells)]]
+    if "scale" in results:
+        scale = results["scale"]
+        sizes = ", ".join(str(r["n"]) for r in scale)
+        ground = " / ".join(_s(r["ground_s"]) for r in scale)
+        evolve = " / ".join(_s(r["evolve_s"]) for r in scale)
+        factors = ", ".join(f"×{r['factor_ground']:.1f}" for r in scale if "factor_ground" in r)
+        rows.append(
+            [
+                f"ground state / evolution at n = {sizes} (`--scale`)",
+                "4× per +2 spins",
+                f"{ground} / {evolve}; ground state {factors} per +2 spins; peak {scale[-1]['peak_rss_gib']:.1f} GiB",
+            ]
+        )
+    return rows
+
+
+def other_rows() -> list[list[str]]:
+    rows = []
+    if sqa := load_figures("sqa"):
+        f = sqa["figures"]
+        same = ", ".join(f"**{_x(v)}** (n = {n})" for n, v in f["throughput_over_openjij"]["qflow"].items())
+        rows.append(
+            [
+                "`sqa` slice-spin updates (`bench_sqa.py`)",
+                "OpenJij `SQASampler`, same moves",
+                f"{same}; {_x(f['time_to_accuracy_over_openjij'])} faster to equilibrium accuracy",
+            ]
+        )
+    if mock := load_figures("mock_sqa"):
+        f = mock["figures"]
+        standard = f["seconds"]["standard"]
+        rows.append(
+            [
+                f"`dwave-mock`, {f['reads']} reads of the embedded M = 8 map (`bench_mock_sqa.py`)",
+                "thermal vs sqa substitute",
+                f"{standard['sa']:.2f} s vs {standard['sqa']:.2f} s (standard anneal)",
+            ]
+        )
+    if sweep := load_figures("sweep"):
+        f = sweep["figures"]
+        rss = f["client_rss_mib"]
+        rows.append(
+            [
+                "64-task SA sweep on Dask (`bench_sweep.py`)",
+                "1 worker; a plain loop",
+                f"2 workers **{_x(f['speedup_2_over_1'])}** faster than 1 ({f['cores_obtained_2']:.2f} cores "
+                f"obtained); 1 worker {f['workers_s']['1'] / f['loop_s']:.2f}× the loop's time; "
+                f"{f['overhead_ms_per_task']:.2f} ms overhead per task; client peak RSS {rss['64']:.0f} MiB for 64 "
+                f"and {rss['1024']:.0f} MiB for 1024 tasks; BLAS unpinned {_x(f['unpinned_over_pinned'])} slower",
+            ]
+        )
+    if cli := load_figures("cli_startup"):
+        medians = cli["figures"]["median_s"]
+        rows.append(
+            [
+                "start-up (`bench_cli_startup.py`)",
+                "budget 0.5 s",
+                " · ".join(f"`{label}` {seconds:.3f} s" for label, seconds in medians.items()),
+            ]
+        )
+    if job := load_figures("main_job"):
+        f = job["figures"]
+        rows.append(
+            [
+                "the main job, `qflow compare` (`bench_main_job.py`)",
+                "budget 20 s",
+                f"**{_span(f['wall_s'])}** wall, {_span(f['cpu_s'])} CPU ({len(f['wall_s'])} runs)",
+            ]
+        )
+    return rows
+
+
+def summary_table(results: dict) -> list[str]:
+    """The README's table: one row per benchmark, its peer, and the figures it measured; then where and when."""
+    lines = ["| what | against | measured |", "|---|---|---|"]
+    lines += ["| " + " | ".join(row) + " |" for row in exact_rows(results) + other_rows()]
+    records = [load_figures(name) for name in ("sqa", "mock_sqa", "sweep", "cli_startup", "main_job")]
+    machines = [results["machine"], *(r["machine"] for r in records if r)]
+    dates = sorted({m["date"] for m in machines})
+    m = results["machine"]
+    lines += [
+        "",
+        f"Measured on {m['cpu']}, {m['cores']} cores, threads pinned to one, "
+        f"{dates[0] if len(dates) == 1 else dates[0] + ' to ' + dates[-1]}; load averages at the start "
+        f"{min(mm['load_average'][0] for mm in machines):.1f}–{max(mm['load_average'][0] for mm in machines):.1f}.",
+    ]
+    return lines
+
+
 def render(results: dict) -> str:
     m = results["machine"]
     peers = results.get("peers", ["scipy CSR + eigsh (ARPACK)"])
@@ -137,6 +260,7 @@ def render(results: dict) -> str:
     if "rss" in results:
         out += ["## Peak memory of one call (fresh process, includes the interpreter and imports)", ""]
         out += [*rss_table(results["rss"]), ""]
+    out += ["## Every benchmark's headline figures (the README's table)", "", *summary_table(results), ""]
     if "scale" in results:
         sm = results.get("scale_machine", m)
         out += [
@@ -151,13 +275,29 @@ def render(results: dict) -> str:
     return "\n".join(out)
 
 
+def readme_with_table(readme: str, results: dict) -> str:
+    """``readme`` with the text between the two markers replaced by :func:`summary_table`."""
+    head, found, rest = readme.partition(BEGIN)
+    _, found_end, tail = rest.partition(END)
+    if not (found and found_end):
+        raise SystemExit(f"README.md has no performance-table markers: put {BEGIN!r} and {END!r} where it goes")
+    return head + BEGIN + "\n" + "\n".join(summary_table(results)) + "\n" + END + tail
+
+
 def main(argv: list[str]) -> int:
-    text = render(json.loads(RESULTS.read_text()))
+    results = json.loads(RESULTS.read_text())
+    page, readme = render(results), readme_with_table(README.read_text(), results)
     if "--print" in argv:
-        print(text)
-    else:
-        OUTPUT.write_text(text)
-        print(f"wrote {OUTPUT}")
+        print(page)
+        return 0
+    if "--check" in argv:
+        stale = [p.name for p, text in ((OUTPUT, page), (README, readme)) if p.read_text() != text]
+        if stale:
+            print(f"out of date: {', '.join(stale)}; run python benchmarks/make_performance_table.py")
+        return 1 if stale else 0
+    for path, text in ((OUTPUT, page), (README, readme)):
+        path.write_text(text)
+        print(f"wrote {path}")
     return 0
 
 

@@ -106,3 +106,26 @@ def test_no_product_file_points_at_the_developers_specs():
     """README, code, benchmarks and examples stand on their own: no pointer to files users do not have."""
     offenders = [f"{p.relative_to(ROOT)}: {m}" for p in PRODUCT_TEXT for m in FORBIDDEN.findall(p.read_text())]
     assert not offenders, offenders
+
+
+def test_performance_tables_are_the_benchmarks_output():
+    """The README's performance table and docs/performance.md are what the stored benchmark results give."""
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "make_performance_table.py"), "--check"],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_performance_check_catches_a_hand_edit(tmp_path, monkeypatch):
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import make_performance_table as table
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    edited = tmp_path / "README.md"
+    edited.write_text(README.read_text().replace(table.END, "| a typed | number | 0.1× |\n" + table.END))
+    monkeypatch.setattr(table, "README", edited)
+    monkeypatch.setattr(table, "OUTPUT", ROOT / "docs" / "performance.md")
+    assert table.main(["--check"]) == 1
