@@ -4,9 +4,11 @@ import json
 import math
 
 import dimod
+import numpy as np
 import pytest
 
 from qflow_core.cli import main
+from qflow_core.errors import InvalidInputError
 
 PAIR = {"J": [[0, 1.0], [1.0, 0]], "h": [0.0, 0.0]}  # E = -s0 s1: the aligned states are the ground states
 HOT = 0.02  # β of the last sweeps when --option beta_range=0.01,0.02 replaces sa's cold geometric schedule
@@ -111,3 +113,38 @@ def test_every_command_that_runs_a_sampler_checks_its_options(argv, expected, tm
 def test_an_item_without_a_value_is_a_usage_error(capsys):
     assert main(["compare", "--option", "num_sweeps"]) == 2
     assert "write KEY=VALUE or SAMPLER:KEY=VALUE, got 'num_sweeps'" in capsys.readouterr().err
+
+
+def distinct(phase) -> int:
+    return len(np.unique(phase.states, axis=0))
+
+
+def largest_share(phase) -> float:
+    """The largest total weight of one state (a phase lists the reads one by one)."""
+    _, index = np.unique(phase.states, axis=0, return_inverse=True)
+    return float(np.bincount(index.ravel(), weights=phase.weights).max())
+
+
+def test_ep_phases_run_with_the_options_and_refuse_the_ones_they_set():
+    from qflow_core.cli.ep import build_network
+    from qflow_core.learning.ep.phases import measure_phase
+    from qflow_core.registry import get_sampler
+
+    network = build_network(1, 0.5, seed=0)  # 4 spins, 16 states
+    sa = get_sampler("sa")
+    cold = measure_phase(sa, network, num_reads=400, seed=3)
+    hot = measure_phase(sa, network, num_reads=400, seed=3, backend_options={"beta_range": [0.01, 0.02]})
+    # the ground-state anneal piles the reads on few states; at β = 0.02 (energies of order 1) all 16 states are
+    # about equally likely, 1/16 each: the largest of 16 shares of 400 reads stays well under 0.2
+    assert largest_share(cold) > 0.5 and distinct(hot) == 16 and largest_share(hot) < 0.2
+    with pytest.raises(InvalidInputError, match="'return_state' is set by the EP phase itself"):
+        measure_phase(get_sampler("exact"), network, num_reads=10, seed=0, backend_options={"return_state": False})
+
+
+def test_ep_passes_each_sampler_its_options_and_records_them(tmp_path, capsys):
+    out = tmp_path / "ep.json"
+    argv = ["ep", "--samplers", "exact,sa", "--epochs", "1", "--reads", "50", "--quiet", "--no-exact-check"]
+    assert main([*argv, "--option", "sa:num_sweeps=20,exact:tol=1e-4", "--out", str(out)]) == 0
+    assert json.loads(out.read_text())["config"]["option"] == {"sa": {"num_sweeps": 20}, "exact": {"tol": 1e-4}}
+    assert main([*argv, "--option", "exact:num_sweeps=3"]) == 2
+    assert "exact does not declare 'num_sweeps' (did you mean" in capsys.readouterr().err
