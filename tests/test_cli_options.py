@@ -119,10 +119,11 @@ def distinct(phase) -> int:
     return len(np.unique(phase.states, axis=0))
 
 
-def largest_share(phase) -> float:
-    """The largest total weight of one state (a phase lists the reads one by one)."""
+def top_two_share(phase) -> float:
+    """Total weight of the two likeliest states (a phase lists the reads one by one); with h = 0 the ground
+    state comes as the pair s, −s of equal energy."""
     _, index = np.unique(phase.states, axis=0, return_inverse=True)
-    return float(np.bincount(index.ravel(), weights=phase.weights).max())
+    return float(np.sort(np.bincount(index.ravel(), weights=phase.weights))[-2:].sum())
 
 
 def test_ep_phases_run_with_the_options_and_refuse_the_ones_they_set():
@@ -134,9 +135,9 @@ def test_ep_phases_run_with_the_options_and_refuse_the_ones_they_set():
     sa = get_sampler("sa")
     cold = measure_phase(sa, network, num_reads=400, seed=3)
     hot = measure_phase(sa, network, num_reads=400, seed=3, backend_options={"beta_range": [0.01, 0.02]})
-    # the ground-state anneal piles the reads on few states; at β = 0.02 (energies of order 1) all 16 states are
-    # about equally likely, 1/16 each: the largest of 16 shares of 400 reads stays well under 0.2
-    assert largest_share(cold) > 0.5 and distinct(hot) == 16 and largest_share(hot) < 0.2
+    # the ground-state anneal piles the reads on the ground-state pair; at β = 0.02 (energies of order 1) all 16
+    # states are about equally likely, 1/16 each: two shares of 400 reads stay well under 0.3
+    assert top_two_share(cold) > 0.9 and distinct(hot) == 16 and top_two_share(hot) < 0.3
     with pytest.raises(InvalidInputError, match="'return_state' is set by the EP phase itself"):
         measure_phase(get_sampler("exact"), network, num_reads=10, seed=0, backend_options={"return_state": False})
 
