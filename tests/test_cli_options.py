@@ -41,7 +41,7 @@ def test_an_option_changes_the_run_and_is_recorded(pair, tmp_path, capsys):
     assert hot["info"]["qflow"]["backend"]["beta_range"] == [0.01, HOT]
     assert hot["info"]["qflow"]["backend"]["num_sweeps"] == 50
     assert hot["info"]["record"]["config"]["option"] == {"sa": {"beta_range": [0.01, HOT], "num_sweeps": 50}}
-    assert cold["info"]["record"]["config"]["option"] == {}
+    assert cold["info"]["record"]["config"]["option"] is None
     assert hot["info"]["record"]["config_hash"] != cold["info"]["record"]["config_hash"]
     # the default anneal ends cold (dwave-samplers picks a final β that leaves about 1 % excited); the hot
     # schedule ends at β = 0.02, where the Boltzmann weight of the two aligned states is e^β / (e^β + e^-β)

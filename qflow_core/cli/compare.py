@@ -134,7 +134,7 @@ def _run(args: argparse.Namespace, memory: Any, samplers: list, protocols: list,
                 client=client,
                 progress=show_progress(args),
                 checkpoint=out.json,
-                backend_options=args.option,
+                backend_options=args.option or {},
             )
         except KeyboardInterrupt as exc:  # compare itself returns its finished rows; this covers the rest
             keep_partial(out, getattr(exc, "partial", None))

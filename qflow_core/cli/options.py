@@ -85,11 +85,12 @@ def add_options_argument(parser: argparse.ArgumentParser, *, several: bool = Fal
 
 
 def options_from_args(args: argparse.Namespace, samplers: Sequence[str]) -> dict[str, dict[str, Any]]:
-    """The checked options of ``args.option`` by sampler name; ``args.option`` becomes that mapping, so the
-    run's configuration (its record and the hash of its run directory) holds the values as the samplers get them.
+    """The checked options of ``args.option`` by sampler name; ``args.option`` becomes that mapping (None when
+    no option was given), so the run's configuration (its record and the hash of its run directory) holds the
+    values as the samplers get them.
     """
     options = sampler_options(args.option or [], samplers)
-    args.option = options
+    args.option = options or None
     return options
 
 
