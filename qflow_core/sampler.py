@@ -31,11 +31,11 @@ import abc
 import copy
 import functools
 import importlib.metadata
+import sys
 import time
+import warnings
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar, NamedTuple
-
-import dimod
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 from qflow_core.errors import InvalidInputError, UnsupportedProtocolError
 from qflow_core.parameters import Parameter, check_options
@@ -43,6 +43,9 @@ from qflow_core.protocols import CAPABILITIES, FIDELITIES, Fidelity, Protocol, S
 from qflow_core.samplesets import attach_details, check_plugin_output, spin_sampleset, validate_bqm
 from qflow_core.seeding import child_seeds, resolve_seed
 from qflow_core.validation import check_read_count, positive_int
+
+if TYPE_CHECKING:  # dimod is imported where a run needs it: reading a sampler's declarations never loads it
+    import dimod
 
 __all__ = ["DEFAULT_TAGS", "Sampler", "attach_details", "check_plugin_output", "spin_sampleset", "validate_bqm"]
 
@@ -69,8 +72,12 @@ class CheckedRun(NamedTuple):
     num_reads: int
 
 
-class Sampler(dimod.Sampler, abc.ABC):
+class Sampler(abc.ABC):
     """Base class of qflow samplers.
+
+    Every instance is a :class:`dimod.Sampler` (``isinstance`` holds, ``sample_ising``, ``sample_qubo`` and
+    the context-manager protocol work as for any Ocean sampler), but the class is registered with dimod only
+    when the first instance is made, so importing a plugin to read its declarations does not import dimod.
 
     Class attributes a subclass sets:
 
@@ -202,6 +209,8 @@ class Sampler(dimod.Sampler, abc.ABC):
                 f"Survival state has {len(protocol.state)} spins but the BQM has {bqm.num_variables} variables; "
                 "give one ±1 value per variable, in bqm.variables order"
             )
+        import dimod
+
         spin_bqm = bqm if bqm.vartype is dimod.SPIN else bqm.change_vartype(dimod.SPIN, inplace=False)
         return CheckedRun(bqm, spin_bqm, protocol, fidelity, num_reads)
 
@@ -209,6 +218,8 @@ class Sampler(dimod.Sampler, abc.ABC):
         self, sampleset: dimod.SampleSet, checked: CheckedRun, *, seed: int, wall_s: float
     ) -> dimod.SampleSet:
         """``_run``'s SampleSet in the BQM's vartype, with ``info["qflow"]`` written (see :meth:`run`)."""
+        import dimod
+
         check_plugin_output(self.name, sampleset, checked.spin_bqm, checked.num_reads)
         if checked.bqm.vartype is not dimod.SPIN:
             sampleset = sampleset.change_vartype(checked.bqm.vartype, inplace=False)
@@ -258,12 +269,49 @@ class Sampler(dimod.Sampler, abc.ABC):
 
         An empty BQM gives an empty SampleSet, as it does for every Ocean sampler (:meth:`run` refuses it).
         """
+        import dimod
+
         if isinstance(bqm, dimod.BinaryQuadraticModel) and bqm.num_variables == 0:
             return dimod.SampleSet.from_samples(([], []), bqm.vartype, energy=[])
         protocol = protocol if protocol is not None else self.default_protocol
         if protocol is None:
             raise InvalidInputError(f"sampler {self.name!r} has no default protocol; pass protocol=...")
         return self.run(bqm, protocol, num_reads=num_reads, seed=seed, **kwargs)
+
+    def sample_ising(self, h: Any, J: Mapping[tuple[Any, Any], float], **parameters: Any) -> dimod.SampleSet:
+        """dimod entry point: :meth:`sample` on the Ising model ``h``, ``J``."""
+        import dimod
+
+        return self.sample(dimod.BinaryQuadraticModel.from_ising(h, J), **parameters)
+
+    def sample_qubo(self, Q: Mapping[tuple[Any, Any], float], **parameters: Any) -> dimod.SampleSet:
+        """dimod entry point: :meth:`sample` on the QUBO ``Q``."""
+        import dimod
+
+        return self.sample(dimod.BinaryQuadraticModel.from_qubo(Q), **parameters)
+
+    def remove_unknown_kwargs(self, **kwargs: Any) -> dict[str, Any]:
+        """dimod's helper: ``kwargs`` without the keys :attr:`parameters` does not list, each dropped with a
+        ``SamplerUnknownArgWarning``."""
+        from dimod.exceptions import SamplerUnknownArgWarning
+
+        for key in [k for k in kwargs if k not in self.parameters]:
+            warnings.warn(f"Ignoring unknown kwarg: {key!r}", SamplerUnknownArgWarning, stacklevel=3)
+            kwargs.pop(key)
+        return kwargs
+
+    def close(self) -> None:  # noqa: B027 - dimod's default; a sampler holding resources overrides it
+        """Release scope-bound resources (dimod's ``Scoped`` interface); the default holds none."""
+
+    def __enter__(self) -> Sampler:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Sampler:
+        _register_with_dimod()
+        return super().__new__(cls)
 
     def for_worker(self) -> Sampler:
         """The instance one concurrent worker (a thread of a pool, a sweep job) should run.
@@ -293,6 +341,18 @@ class Sampler(dimod.Sampler, abc.ABC):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r})"
+
+
+@functools.cache
+def _register_with_dimod() -> None:
+    """Make every qflow Sampler a (virtual) :class:`dimod.Sampler` — once, when dimod is needed anyway."""
+    import dimod
+
+    dimod.Sampler.register(Sampler)
+
+
+if "dimod" in sys.modules:  # dimod is loaded already: register now, so issubclass holds before any instance
+    _register_with_dimod()
 
 
 @functools.cache

@@ -13,12 +13,14 @@ True
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import dimod
 import numpy as np
 
 from qflow_core.errors import InvalidInputError, PluginError
+
+if TYPE_CHECKING:  # dimod is imported where it is used, so listing plugins never loads it
+    import dimod
 
 __all__ = ["CHECKED_ROWS", "attach_details", "check_plugin_output", "spin_sampleset", "validate_bqm"]
 
@@ -32,6 +34,8 @@ def check_plugin_output(
     exact ``probability`` weights) and have energies equal to the BQM's within 1e-6 relative (all rows up to
     ``CHECKED_ROWS``, evenly spaced rows beyond).
     """
+    import dimod
+
     if not isinstance(sampleset, dimod.SampleSet):
         raise PluginError(sampler, f"_run returned {type(sampleset).__name__}, not a dimod.SampleSet")
     if set(sampleset.variables) != set(bqm.variables) or len(sampleset.variables) != bqm.num_variables:
@@ -69,6 +73,8 @@ def _checked_rows(num_rows: int) -> np.ndarray | None:
 
 def validate_bqm(bqm: Any) -> dimod.BinaryQuadraticModel:
     """Check that ``bqm`` is a non-empty dimod BQM with finite biases; return it."""
+    import dimod
+
     if not isinstance(bqm, dimod.BinaryQuadraticModel):
         raise InvalidInputError(
             f"expected a dimod.BinaryQuadraticModel, got {type(bqm).__name__}; "
@@ -106,6 +112,8 @@ def spin_sampleset(
     BQM's. Extra keyword arrays become data vectors (e.g. ``probability=...``, ``num_occurrences=...``). With
     ``aggregate=True`` (default) identical rows are merged and ``num_occurrences`` summed.
     """
+    import dimod
+
     spins = np.asarray(spins, dtype=np.int8)
     if energy is None:
         sampleset = dimod.SampleSet.from_samples_bqm((spins, list(bqm.variables)), bqm, **vectors)

@@ -12,8 +12,9 @@ with the ``pip install`` line when they are used without it.
 (20, 20.0)
 """
 
+from typing import Any
+
 from qflow_core.hookspecs import hookimpl
-from qflow_dwave.quantum import PathIntegralSubstitute
 from qflow_dwave.samplers import DWave, DWaveMock
 
 __all__ = ["DWave", "DWaveMock", "PathIntegralSubstitute", "qflow_samplers"]
@@ -22,3 +23,12 @@ __all__ = ["DWave", "DWaveMock", "PathIntegralSubstitute", "qflow_samplers"]
 @hookimpl
 def qflow_samplers():
     return [DWave, DWaveMock]
+
+
+def __getattr__(name: str) -> Any:
+    """``PathIntegralSubstitute`` is imported on first use: its module loads dimod, which listing never needs."""
+    if name == "PathIntegralSubstitute":
+        from qflow_dwave.quantum import PathIntegralSubstitute
+
+        return PathIntegralSubstitute
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

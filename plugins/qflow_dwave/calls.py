@@ -24,9 +24,8 @@ import math
 import threading
 from collections.abc import Hashable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-import dimod
 import numpy as np
 
 from qflow_core.errors import InvalidInputError
@@ -35,6 +34,9 @@ from qflow_dwave._ocean import ocean
 from qflow_dwave.connection import call_with_retries, transient_errors
 from qflow_dwave.options import RunOptions
 from qflow_dwave.solver_rules import check_call, max_reads_per_call
+
+if TYPE_CHECKING:
+    import dimod
 
 __all__ = ["EmbeddingCache", "SolverCalls", "graph_key", "stack_reads"]
 
@@ -195,6 +197,8 @@ def graph_key(bqm: dimod.BinaryQuadraticModel) -> Hashable:
 
 def stack_reads(problem: dimod.BinaryQuadraticModel, samplesets: list[dimod.SampleSet]) -> dimod.SampleSet:
     """One SampleSet over ``problem``'s variables with one row per read (chain-break fractions kept)."""
+    import dimod
+
     rows, breaks = [], []
     for ss in samplesets:
         order = [list(ss.variables).index(v) for v in problem.variables]

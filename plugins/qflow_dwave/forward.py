@@ -22,16 +22,16 @@ from __future__ import annotations
 
 import math
 import warnings
-from typing import Any
-
-import dimod
+from typing import TYPE_CHECKING, Any
 
 from qflow_core.protocols import Anneal, Boltzmann
 from qflow_core.seeding import child_seed
-from qflow_core.transforms import LinearToAncilla
 from qflow_dwave.options import RunOptions
 from qflow_dwave.physics import estimate_beta
 from qflow_dwave.qpu import QPUBase, scaled
+
+if TYPE_CHECKING:
+    import dimod
 
 __all__ = ["ForwardAnneals"]
 
@@ -72,6 +72,8 @@ class ForwardAnneals(QPUBase):
     ) -> dimod.SampleSet:
         problem, transform = bqm, None
         if qpu.get("fast_anneal") and any(bias != 0 for bias in bqm.linear.values()):
+            from qflow_core.transforms import LinearToAncilla
+
             transform = LinearToAncilla()
             problem = transform.transform(bqm)
             notes["linear_biases"] = f"moved onto couplings to ancilla {transform.ancilla!r} (LinearToAncilla)"

@@ -43,6 +43,7 @@ from dwave.samplers import SimulatedAnnealingSampler
 from qflow_core.schedules import AnnealSchedule, default_schedule
 from qflow_dwave._ocean import ocean
 from qflow_dwave.equilibration import equilibrated_metropolis
+from qflow_dwave.options import DEFAULT_MOCK_BETA, DEFAULT_MOCK_SWEEPS, DEFAULT_SWEEPS_PER_US, SUBSTITUTE_SEED
 from qflow_dwave.solver_rules import range_scale
 
 __all__ = [
@@ -55,12 +56,7 @@ __all__ = [
     "programmed_problem",
 ]
 
-#: Inverse temperature of the thermal model in programmed-energy units (|J| ≤ 1 after auto-scaling).
-DEFAULT_MOCK_BETA = 3.0
-DEFAULT_SWEEPS = 1000
-DEFAULT_SWEEPS_PER_US = 10.0
-#: Keyword argument of one mock solver call that carries that call's seed for the substitute sampler.
-SUBSTITUTE_SEED = "substitute_seed"
+DEFAULT_SWEEPS = DEFAULT_MOCK_SWEEPS
 #: The QPU keyword arguments a substitute declares (the mock passes every solver parameter through).
 QPU_PARAMETERS = ("num_reads", "seed", "auto_scale", "anneal_schedule", "initial_state", "reinitialize_state")
 

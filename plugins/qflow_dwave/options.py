@@ -20,7 +20,30 @@ from qflow_core.errors import InvalidInputError
 from qflow_core.parameters import Parameter
 from qflow_core.schedules import AnnealSchedule, default_schedule
 
-__all__ = ["DEFAULT_GAUGES", "DEFAULT_PILOT_READS", "RUN_OPTIONS", "RUN_PARAMETERS", "RunOptions"]
+__all__ = [
+    "DEFAULT_GAUGES",
+    "DEFAULT_MOCK_BETA",
+    "DEFAULT_MOCK_SWEEPS",
+    "DEFAULT_PILOT_READS",
+    "DEFAULT_SWEEPS_PER_US",
+    "DEFAULT_TEMPERATURE_MK",
+    "RUN_OPTIONS",
+    "RUN_PARAMETERS",
+    "SUBSTITUTE_SEED",
+    "RunOptions",
+]
+
+# The mock's defaults live here, beside the run options, so the sampler classes read them without importing
+# the models (qflow_dwave.mock, qflow_dwave.quantum), which load dimod and dwave-samplers.
+#: Inverse temperature of the mock's thermal model in programmed-energy units (|J| ≤ 1 after auto-scaling).
+DEFAULT_MOCK_BETA = 3.0
+#: Metropolis sweeps per read of the mock's thermal model, and its sweeps per µs of anneal time.
+DEFAULT_MOCK_SWEEPS = 1000
+DEFAULT_SWEEPS_PER_US = 10.0
+#: Keyword argument of one mock solver call that carries that call's seed for the substitute sampler.
+SUBSTITUTE_SEED = "substitute_seed"
+#: Bath temperature of the mock's path-integral substitute, in mK.
+DEFAULT_TEMPERATURE_MK = 12.0
 
 #: Spin-reversal transforms (gauges) per forward anneal unless ``num_spin_reversal_transforms`` says otherwise.
 DEFAULT_GAUGES = 4

@@ -23,13 +23,16 @@ error from resampling all N reads (the size the bootstrap needs; see the Ocean n
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
-import dimod
 import numpy as np
 
 from qflow_core.errors import InvalidInputError
 from qflow_core.schedules import AnnealSchedule
 from qflow_dwave._ocean import ocean
+
+if TYPE_CHECKING:
+    import dimod
 
 __all__ = ["BOOTSTRAP_REPLICATES", "estimate_beta", "reverse_schedule", "turning_point"]
 
@@ -72,6 +75,8 @@ def estimate_beta(
     (O(replicates·distinct states)); the function's built-in bootstrap draws ``num_bootstrap_samples`` reads per
     replicate *and* that many replicates (O(N²)), and under-sized resamples inflate the error.
     """
+    import dimod
+
     temperatures = ocean("temperatures")
     rows, inverse = np.unique(sampleset.record.sample, axis=0, return_inverse=True)
     counts = np.bincount(inverse.ravel(), weights=sampleset.record.num_occurrences, minlength=len(rows))

@@ -16,9 +16,8 @@ from __future__ import annotations
 
 import abc
 import threading
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import dimod
 import numpy as np
 
 from qflow_core.errors import InvalidInputError
@@ -27,6 +26,9 @@ from qflow_dwave._ocean import ocean
 from qflow_dwave.calls import EmbeddingCache, SolverCalls
 from qflow_dwave.options import RunOptions
 from qflow_dwave.solver_rules import range_scale
+
+if TYPE_CHECKING:
+    import dimod
 
 __all__ = ["QPUBase", "scaled"]
 

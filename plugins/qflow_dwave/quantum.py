@@ -49,6 +49,7 @@ from qflow_core.registry import get_sampler
 from qflow_core.sampler import Sampler
 from qflow_core.schedules import AnnealSchedule, bath_beta_per_ghz
 from qflow_dwave.mock import QPU_PARAMETERS, ThermalSubstitute, programmed_problem
+from qflow_dwave.options import DEFAULT_TEMPERATURE_MK
 
 __all__ = [
     "DEFAULT_MIN_SWEEPS",
@@ -59,7 +60,6 @@ __all__ = [
     "sqa_sampler",
 ]
 
-DEFAULT_TEMPERATURE_MK = 12.0
 DEFAULT_SQA_SLICES = 32
 DEFAULT_SQA_SWEEPS_PER_US = 50.0
 DEFAULT_MIN_SWEEPS = 10

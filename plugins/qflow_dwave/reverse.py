@@ -15,9 +15,9 @@ outside the embedding composite::
     ReverseBatchStatesComposite(PlannedCalls(FixedEmbeddingComposite(child, embedding)))
 
 The composite uses its ``num_reads`` as the number of initial states and calls its child once per state, so
-each state is listed once per read batch and the small adapter :class:`PlannedCalls` gives every call its
-read count and seed: the batch makes exactly the solver calls the individual runs would, on one embedding,
-and ``run_many(...)[i]`` equals ``run(bqm, protocols[i], seed=child_seed(seed, i))``.
+each state is listed once per read batch and the small adapter :class:`~qflow_dwave.batch.PlannedCalls` gives
+every call its read count and seed: the batch makes exactly the solver calls the individual runs would, on one
+embedding, and ``run_many(...)[i]`` equals ``run(bqm, protocols[i], seed=child_seed(seed, i))``.
 
 >>> from qflow_core import Survival
 >>> one_reverse_batch([Survival((1, -1), gamma=0.3, time=1.0, regime="dephased", beta=1.0),
@@ -28,10 +28,9 @@ True
 from __future__ import annotations
 
 import time
-from collections.abc import Hashable, Mapping, Sequence
-from typing import Any, ClassVar
+from collections.abc import Hashable, Sequence
+from typing import TYPE_CHECKING, Any
 
-import dimod
 import numpy as np
 
 from qflow_core.errors import InvalidInputError
@@ -43,7 +42,10 @@ from qflow_dwave.options import RunOptions
 from qflow_dwave.physics import reverse_schedule, turning_point
 from qflow_dwave.qpu import QPUBase, scaled
 
-__all__ = ["PlannedCalls", "ReverseAnneals", "one_reverse_batch"]
+if TYPE_CHECKING:
+    import dimod
+
+__all__ = ["ReverseAnneals", "one_reverse_batch"]
 
 
 class ReverseAnneals(QPUBase):
@@ -163,6 +165,8 @@ class ReverseAnneals(QPUBase):
             for index, seed in enumerate(seeds)
             for reads, call_seed in zip(calls.reads_per_call, calls.seeds(seed), strict=True)
         ]
+        from qflow_dwave.batch import PlannedCalls
+
         adapter = PlannedCalls(calls, states, plan)
         rows = np.array([[state[v] for v in problem.variables] for state in states], dtype=np.int8)
         starts = np.repeat(rows, len(calls.reads_per_call), axis=0)  # the composite: one child call per start
@@ -179,64 +183,9 @@ class ReverseAnneals(QPUBase):
         ]
 
 
-class PlannedCalls(dimod.Sampler):
-    """Child of ``ReverseBatchStatesComposite`` making its k-th call as the k-th planned solver call.
-
-    The composite consumes ``num_reads`` (as its number of initial states) and calls its child once per
-    state with ``initial_state`` and the shared parameters; this adapter adds that call's read count and
-    seed from ``plan`` (state index, reads, seed) and makes it through :class:`~qflow_dwave.calls.SolverCalls`,
-    keeping each result and the time spent with its state. One adapter serves one batch (one run).
-    """
-
-    properties: ClassVar[dict[str, Any]] = {}
-
-    def __init__(self, calls: SolverCalls, states: list[dict[Hashable, int]], plan: list[tuple[int, int, int]]):
-        self._calls, self._states, self._plan = calls, states, plan
-        self.results: list[list[dimod.SampleSet]] = [[] for _ in states]
-        self.seconds = [0.0] * len(states)
-
-    @property
-    def parameters(self) -> dict[str, list]:
-        # no answer_mode: the solver answers raw, as in single runs (the composite gets a histogram back)
-        return {"initial_state": [], **{name: [] for name in self._calls.qpu}}
-
-    def sample(self, bqm: dimod.BinaryQuadraticModel, *, initial_state: Mapping, **qpu: Any) -> dimod.SampleSet:
-        done = sum(map(len, self.results))
-        index, reads, seed = self._plan[done]
-        state = {v: int(initial_state[v]) for v in bqm.variables}
-        if state != self._states[index]:
-            raise RuntimeError(
-                f"ReverseBatchStatesComposite made call {done + 1} from another initial state than planned"
-            )
-        start = time.perf_counter()
-        what = f"solver call {done + 1} of {len(self._plan)} (initial state {index + 1} of {len(self._states)})"
-        result = self._calls.call(reads, seed, {**qpu, "initial_state": state}, what=what)
-        self.seconds[index] += time.perf_counter() - start
-        self.results[index].append(result)
-        return _histogram(bqm, result, state)
-
-
 def one_reverse_batch(protocols: list[Protocol]) -> bool:
     """Whether ``protocols`` are Survival runs differing only in their initial state (one reverse-anneal batch)."""
     if not protocols or not all(isinstance(protocol, Survival) for protocol in protocols):
         return False
     shared = [{k: v for k, v in protocol.to_dict().items() if k != "state"} for protocol in protocols]
     return all(fields == shared[0] for fields in shared)
-
-
-def _histogram(
-    bqm: dimod.BinaryQuadraticModel, reads: dimod.SampleSet, start: Mapping[Hashable, int]
-) -> dimod.SampleSet:
-    """``reads`` as the histogram ``ReverseBatchStatesComposite`` asks its child for, with its ``initial_state``
-    field filled (numpy, not dimod's row-by-row ``aggregate``/``append_data_vectors``)."""
-    variables = list(reads.variables)
-    rows = np.repeat(reads.record.sample, reads.record.num_occurrences, axis=0)
-    distinct, counts = np.unique(rows, axis=0, return_counts=True)
-    starts = np.tile(np.array([start[v] for v in variables], dtype=distinct.dtype), (len(distinct), 1))
-    return dimod.SampleSet.from_samples(
-        (distinct, variables),
-        reads.vartype,
-        energy=bqm.energies((distinct, variables)),
-        num_occurrences=counts,
-        initial_state=starts,
-    )

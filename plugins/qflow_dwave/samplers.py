@@ -29,9 +29,7 @@ pool give the serial results bit for bit.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
-
-import dimod
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from qflow_core.errors import InvalidInputError
 from qflow_core.parameters import Parameter
@@ -39,17 +37,19 @@ from qflow_core.protocols import Anneal, Boltzmann, GroundState, Protocol, Survi
 from qflow_dwave._ocean import ocean
 from qflow_dwave.connection import connect_qpu, registered_secrets
 from qflow_dwave.forward import ForwardAnneals
-from qflow_dwave.mock import (
+from qflow_dwave.options import (
     DEFAULT_MOCK_BETA,
-    DEFAULT_SWEEPS,
+    DEFAULT_MOCK_SWEEPS,
     DEFAULT_SWEEPS_PER_US,
+    DEFAULT_TEMPERATURE_MK,
+    RUN_PARAMETERS,
     SUBSTITUTE_SEED,
-    ThermalSubstitute,
-    build_mock,
+    RunOptions,
 )
-from qflow_dwave.options import RUN_PARAMETERS, RunOptions
-from qflow_dwave.quantum import DEFAULT_TEMPERATURE_MK, PathIntegralSubstitute
 from qflow_dwave.reverse import ReverseAnneals
+
+if TYPE_CHECKING:  # dimod, dwave-samplers and the mock's models load with the first instance, not when listed
+    import dimod
 
 __all__ = ["SUBSTITUTES", "DWave", "DWaveMock", "QPUSampler"]
 
@@ -182,7 +182,7 @@ class DWaveMock(QPUSampler):
         topology: str = "pegasus",
         topology_shape: list[int] | None = None,
         beta: float = DEFAULT_MOCK_BETA,
-        num_sweeps: int = DEFAULT_SWEEPS,
+        num_sweeps: int = DEFAULT_MOCK_SWEEPS,
         sweeps_per_us: float = DEFAULT_SWEEPS_PER_US,
         sampler: str = "sa",
         temperature_mk: float = DEFAULT_TEMPERATURE_MK,
@@ -191,6 +191,9 @@ class DWaveMock(QPUSampler):
         retry_backoff_s: float = 1.0,
         embedding_seed: int = 0,
     ) -> None:
+        from qflow_dwave.mock import ThermalSubstitute
+        from qflow_dwave.quantum import PathIntegralSubstitute
+
         super().__init__(max_retries=max_retries, retry_backoff_s=retry_backoff_s, embedding_seed=embedding_seed)
         if topology not in self.DEFAULT_SHAPES:
             raise InvalidInputError(f"dwave-mock topology must be 'pegasus' or 'zephyr', got {topology!r}")
@@ -210,6 +213,9 @@ class DWaveMock(QPUSampler):
             self.substitute = thermal
 
     def _connect(self) -> Any:
+        from qflow_dwave.mock import ThermalSubstitute, build_mock
+        from qflow_dwave.quantum import PathIntegralSubstitute
+
         try:
             mock = build_mock(self.topology, self.topology_shape, self.substitute)
         except ValueError as exc:
@@ -225,6 +231,9 @@ class DWaveMock(QPUSampler):
     def physics_class(self, protocol: Protocol | str) -> str:
         """Fixed-β Metropolis is thermal by construction; the path-integral substitute emulates forward anneals
         (reverse anneals go to its thermal model); another substitute sampler is not known to qflow."""
+        from qflow_dwave.mock import ThermalSubstitute
+        from qflow_dwave.quantum import PathIntegralSubstitute
+
         if isinstance(self.substitute, PathIntegralSubstitute):
             return (
                 "thermal by construction" if isinstance(as_protocol(protocol), Survival) else "path-integral emulation"

@@ -32,13 +32,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import dimod
 import numpy as np
 
 from qflow_core.errors import InvalidInputError
 from qflow_dwave._ocean import ocean
+
+if TYPE_CHECKING:
+    import dimod
 
 __all__ = ["check_call", "max_reads_per_call", "range_scale", "run_duration_us"]
 

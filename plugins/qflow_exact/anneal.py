@@ -40,6 +40,7 @@ import numpy as np
 from qflow_core.errors import InvalidInputError
 from qflow_core.schedules import AnnealSchedule
 from qflow_exact.kernels import split_sweeps
+from qflow_exact.options import DEFAULT_TOL, MAX_DEFAULT_STEPS
 
 __all__ = [
     "DEFAULT_TOL",
@@ -50,10 +51,6 @@ __all__ = [
     "default_steps",
 ]
 
-#: Default target for the estimated error ‖ψ − ψ_exact‖ of the final state.
-DEFAULT_TOL = 1e-6
-#: Cap on the automatically chosen number of S6 steps (6 diagonal phases + 6 rotation sweeps each).
-MAX_DEFAULT_STEPS = 50_000
 #: The first trial takes one step per this much of ∫ρ ds (≈ rad of H; see :class:`_Plan`).
 RAD_PER_STEP = 1.5
 _MIN_STEPS = 8

@@ -30,6 +30,7 @@ import scipy.linalg
 
 from qflow_core.errors import InvalidInputError
 from qflow_exact.hamiltonian import basis_index, check_size
+from qflow_exact.options import DEFAULT_ETA
 from qflow_exact.thermal import gibbs
 
 __all__ = [
@@ -42,8 +43,6 @@ __all__ = [
     "slowest_relaxation_time",
 ]
 
-#: Default dimensionless Ohmic coupling η: weak coupling, so Davies rates ≪ level spacings at Γ ~ 0.1–1.
-DEFAULT_ETA = 0.01
 #: n·(2^n)³ flops for the σᶻ_j matrix elements: n = 10 takes seconds, n = 12 would take minutes.
 DAVIES_MAX_SPINS = 10
 

@@ -36,13 +36,11 @@ Backend options (``sampler.run(bqm, protocol, **options)``):
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import dimod
 import numpy as np
 
 from qflow_core.capabilities import (
-    SPECTRAL_RUN_PARAMETERS,
     Eigenstate,
     GibbsSpectrum,
     ImaginaryTimeBackend,
@@ -50,53 +48,20 @@ from qflow_core.capabilities import (
     SpectralBackend,
 )
 from qflow_core.errors import ProblemTooLargeError
-from qflow_core.models.memory import IsingMemory
 from qflow_core.parameters import Parameter
 from qflow_core.protocols import Anneal, Boltzmann, GroundState, Protocol, Survival, as_protocol
 from qflow_core.sampler import Sampler, attach_details, spin_sampleset
-from qflow_core.schedules import AnnealSchedule, default_schedule
-from qflow_exact import davies, lindblad
-from qflow_exact.anneal import DEFAULT_TOL, MAX_DEFAULT_STEPS, anneal
-from qflow_exact.eigen import eigenpair, ground_state
-from qflow_exact.hamiltonian import TFIMOperator, basis_index, basis_states, diagonal_energies, spin_gammas
-from qflow_exact.imaginary_time import imaginary_time_leakage
-from qflow_exact.krylov import evolve
-from qflow_exact.observables import x_expectations
-from qflow_exact.thermal import GIBBS_MAX_SPINS, gibbs
+from qflow_exact.options import DEFAULT_ETA, DEFAULT_TOL, MAX_DEFAULT_STEPS, OPTIONS, RUN_PARAMETERS
 
-__all__ = ["MAX_RETURNED_SPINS", "ExactSampler"]
+if TYPE_CHECKING:  # the numerics (scipy, the numba kernels) load on the first run, not when the plugin is listed
+    import dimod
+
+__all__ = ["MAX_RETURNED_SPINS", "OPTIONS", "RUN_PARAMETERS", "ExactSampler"]
 
 #: Largest n for which a run returns (and samples) every basis state: 2^22 rows ≈ 0.3 GiB of SampleSet.
 MAX_RETURNED_SPINS = 22
 _BYTES_PER_ROW = 8 * 4  # energy, probability, num_occurrences, + samples (n bytes) added below
 
-#: The backend options (see the module docstring); the base class refuses any other and checks ranges.
-RUN_PARAMETERS = (
-    *SPECTRAL_RUN_PARAMETERS,
-    Parameter("gap", bool, False, "GroundState: also compute the gap E_{level+1} - E_level"),
-    Parameter("average", bool, False, "coherent Survival: time-averaged populations over [0, time]"),
-    Parameter(
-        "eta",
-        float,
-        davies.DEFAULT_ETA,
-        "dephased Survival: Ohmic bath coupling",
-        minimum=0,
-        exclusive_minimum=True,
-        optional=False,
-    ),
-    Parameter("steps", int, None, "Anneal: fixed number of S6 steps (default: chosen from tol)", minimum=1),
-    Parameter("max_steps", int, MAX_DEFAULT_STEPS, "Anneal: the adaptive integrator's step cap", minimum=1),
-    Parameter(
-        "tol",
-        float,
-        DEFAULT_TOL,
-        "Anneal: target error of the final state",
-        minimum=0,
-        exclusive_minimum=True,
-        optional=False,
-    ),
-)
-OPTIONS = tuple(p.name for p in RUN_PARAMETERS)
 _METHODS = {  # info["method"] of a ground state, by the solver eigenpair picked
     "diagonal": "exact diagonal (no transverse field)",
     "dense eigh": "dense eigh",
@@ -144,21 +109,34 @@ class ExactSampler(Sampler, SpectralBackend, ImaginaryTimeBackend):
 
     def eigenstate(self, J: Any, h: Any, gamma: Any, *, level: int = 0, v0: np.ndarray | None = None) -> Eigenstate:
         """Eigenstate ``level`` of H(Γ) by Lanczos (see :func:`qflow_exact.tfim.ground_state`)."""
+        from qflow_exact.eigen import ground_state
+
         res = ground_state(J, h, gamma, level=level, v0=v0)
         return Eigenstate(float(res.energy), np.asarray(res.state), int(res.num_matvecs))
 
     def gibbs_state(self, J: Any, h: Any, gamma: Any, beta: float) -> GibbsSpectrum:
         """Full spectrum and Gibbs weights of H(Γ) (see :func:`qflow_exact.tfim.gibbs`)."""
+        from qflow_exact.thermal import gibbs
+
         st = gibbs(J, h, gamma, beta)
         return GibbsSpectrum(np.asarray(st.energies), np.asarray(st.vectors), np.asarray(st.weights))
 
     def imaginary_time_leakage(self, memory: Any, pattern: Any, gamma: Any, tau: float) -> ImaginaryTimeLeakage:
         """Exact flux, survival loss and populations under e^{−τH} (see :mod:`qflow_exact.imaginary_time`)."""
+        from qflow_exact.imaginary_time import imaginary_time_leakage
+
         return imaginary_time_leakage(memory, pattern, gamma, tau)
 
     def _run(
         self, bqm: dimod.BinaryQuadraticModel, protocol: Protocol, *, num_reads: int, seed: int, **options: Any
     ) -> dimod.SampleSet:
+        from qflow_core.models.memory import IsingMemory
+        from qflow_core.schedules import AnnealSchedule, default_schedule
+        from qflow_exact.anneal import anneal
+        from qflow_exact.eigen import eigenpair
+        from qflow_exact.hamiltonian import basis_states, diagonal_energies
+        from qflow_exact.observables import x_expectations
+
         n = bqm.num_variables
         if n > MAX_RETURNED_SPINS:
             raise ProblemTooLargeError(
@@ -234,6 +212,10 @@ class ExactSampler(Sampler, SpectralBackend, ImaginaryTimeBackend):
         return attach_details(sampleset, **details)
 
     def _survival(self, J, h, gammas, protocol: Survival, options, details) -> tuple[np.ndarray, np.ndarray | None]:
+        from qflow_exact import davies, lindblad
+        from qflow_exact.hamiltonian import TFIMOperator, basis_index, diagonal_energies
+        from qflow_exact.krylov import evolve
+
         start = basis_index(protocol.state)
         n = len(protocol.state)
         state = None
@@ -262,7 +244,7 @@ class ExactSampler(Sampler, SpectralBackend, ImaginaryTimeBackend):
                 start="basis state",
             )
         else:
-            eta = float(options.get("eta", davies.DEFAULT_ETA))
+            eta = float(options.get("eta", DEFAULT_ETA))
             res = davies.dephased_survival(
                 J, h, gammas, np.array(protocol.state), protocol.time, protocol.beta, eta=eta
             )
@@ -290,12 +272,16 @@ class ExactSampler(Sampler, SpectralBackend, ImaginaryTimeBackend):
 
 
 def _gammas(option: Any, protocol: Protocol, n: int) -> np.ndarray:
+    from qflow_exact.hamiltonian import spin_gammas
+
     if option is not None:
         return spin_gammas(option, n)
     return spin_gammas(getattr(protocol, "gamma", 0.0), n)
 
 
 def _quantum_boltzmann(J, h, gammas, beta, n) -> np.ndarray:
+    from qflow_exact.thermal import GIBBS_MAX_SPINS, gibbs
+
     if n > GIBBS_MAX_SPINS:
         raise ProblemTooLargeError(
             "the quantum Gibbs state (dense 2^n × 2^n diagonalization)",

@@ -19,12 +19,15 @@ Bitstrings are Qiskit's: variable i is the rightmost character i.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-import dimod
 import numpy as np
 
 from qflow_core.sampler import spin_sampleset
 from qflow_qaoa.ising import basis_spins
+
+if TYPE_CHECKING:
+    import dimod
 
 __all__ = ["bitstring_spins", "counts_sampleset", "exact_sampleset"]
 

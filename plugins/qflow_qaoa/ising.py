@@ -20,10 +20,14 @@ Conventions (pinned by ``tests/test_qaoa_ising.py``):
 
 from __future__ import annotations
 
-import dimod
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from qflow_qaoa.extras import require
+
+if TYPE_CHECKING:
+    import dimod
 
 __all__ = ["basis_spins", "bqm_to_quadratic_program", "diagonal_energies", "ising_operator", "local_field_scale"]
 
@@ -34,6 +38,8 @@ def bqm_to_quadratic_program(bqm: dimod.BinaryQuadraticModel):
     ``x_i`` is ``bqm.variables[i]`` with x = (1 + s)/2 for SPIN models.
     """
     QuadraticProgram = require("qiskit_optimization").QuadraticProgram
+    import dimod
+
     binary = bqm.change_vartype(dimod.BINARY, inplace=False)
     index = {v: i for i, v in enumerate(bqm.variables)}
     program = QuadraticProgram("qflow_bqm")

@@ -36,9 +36,8 @@ not concern the protocol being run are accepted and ignored.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import dimod
 import numpy as np
 
 from qflow_core.errors import InvalidInputError, ProblemTooLargeError
@@ -53,6 +52,9 @@ from qflow_qaoa.ising import diagonal_energies, ising_operator, local_field_scal
 from qflow_qaoa.options import DEFAULT_OPTIONS, RUN_PARAMETERS, checked_options
 from qflow_qaoa.statevector import basis_state, evolve, plus_state, probabilities
 from qflow_qaoa.variational import optimise_exact, optimise_on_primitive, ramp_initial_point, warm_start_thetas
+
+if TYPE_CHECKING:
+    import dimod
 
 __all__ = ["MAX_EXACT_QUBITS", "QAOASampler"]
 

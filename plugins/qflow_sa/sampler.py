@@ -18,15 +18,16 @@ from __future__ import annotations
 
 import math
 import warnings
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import dimod
 import numpy as np
-from dwave.samplers import SimulatedAnnealingSampler
 
 from qflow_core.parameters import Parameter
 from qflow_core.protocols import Anneal, Boltzmann, GroundState, Protocol, Survival, as_protocol
 from qflow_core.sampler import Sampler, attach_details
+
+if TYPE_CHECKING:  # dimod and dwave-samplers load with the first instance, not when the plugin is listed
+    import dimod
 
 __all__ = ["SimulatedAnnealing", "anneal_sweeps"]
 
@@ -96,6 +97,8 @@ class SimulatedAnnealing(Sampler):
     run_parameters: ClassVar[tuple[Parameter, ...]] = RUN_PARAMETERS
 
     def __init__(self) -> None:
+        from dwave.samplers import SimulatedAnnealingSampler
+
         self._sampler = SimulatedAnnealingSampler()
 
     def physics_class(self, protocol: Protocol | str) -> str:

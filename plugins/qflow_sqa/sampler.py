@@ -42,11 +42,9 @@ as the benchmark's reference (``benchmarks/bench_sqa.py``).
 from __future__ import annotations
 
 import math
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
-import dimod
 import numpy as np
-import scipy.sparse as sp
 
 from qflow_core.errors import InvalidInputError, ProblemTooLargeError
 from qflow_core.parameters import Parameter
@@ -59,9 +57,10 @@ from qflow_sqa.couplings import (
     boltzmann_plan,
     ground_state_plan,
 )
-from qflow_sqa.kernel import BLOCK, sweep_replicas
 from qflow_sqa.options import RUN_PARAMETERS, with_defaults
-from qflow_sqa.streams import seed_states
+
+if TYPE_CHECKING:  # dimod, scipy and the numba kernel load on the first run, not when the plugin is listed
+    import dimod
 
 __all__ = ["DEFAULT_SLICES", "DEFAULT_SWEEPS", "MAX_SLICE_SPINS", "PathIntegralSampler", "anneal_sweeps"]
 
@@ -191,6 +190,8 @@ def _trotter_details(plan: SweepPlan, beta: float) -> dict[str, Any]:
 
 def _check_size(num_slices: int, n: int) -> None:
     if num_slices * n > MAX_SLICE_SPINS:
+        from qflow_sqa.kernel import BLOCK
+
         raise ProblemTooLargeError(
             f"a path integral of {num_slices} slices",
             n=n,
@@ -208,6 +209,11 @@ def _sample(
     world_lines: bool,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Run the compiled kernel; return slice 0 of every read (reads, n) and the accepted-move counts."""
+    import scipy.sparse as sp
+
+    from qflow_sqa.kernel import sweep_replicas
+    from qflow_sqa.streams import seed_states
+
     n = bqm.num_variables
     linear, (row, col, quad), _ = bqm.to_numpy_vectors(variable_order=list(bqm.variables))
     adjacency = sp.coo_matrix(

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qflow_core.cli.common import check_sampler_names, protocol_argument, seed_argument
+from qflow_core.cli.options import add_options_argument, options_for_one
 from qflow_core.cli.output import add_output_arguments, run_output
 from qflow_core.cli.paid import add_yes_argument, confirm_paid
 from qflow_core.errors import InvalidInputError
@@ -48,6 +49,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_instance_arguments(parser)
     parser.add_argument("--reads", type=int, default=10000, help="number of reads (default 10000)")
     parser.add_argument("--seed", type=seed_argument, default=None, help="random seed (default: drawn and recorded)")
+    add_options_argument(parser)
     add_output_arguments(parser)
     add_yes_argument(parser)
     parser.set_defaults(func=run)
@@ -86,14 +88,18 @@ def _load_array(path: Path) -> np.ndarray:
 
 
 def run(args: argparse.Namespace) -> int:
+    from qflow_core.cli.output import cli_config
     from qflow_core.experiments.attention import attention_map
+    from qflow_core.records import result_record
 
     check_sampler_names([args.sampler])
+    options = options_for_one(args, args.sampler)
     confirm_paid([args.sampler], [args.protocol], args.reads, yes=args.yes)
     memory = load_instance(args)
     with run_output(args, "attention") as out:
-        result = attention_map(memory, args.sampler, args.protocol, num_reads=args.reads, seed=args.seed)
+        result = attention_map(memory, args.sampler, args.protocol, num_reads=args.reads, seed=args.seed, **options)
         print(result.summary())
-        print(f"wrote {result.save(out.json)}")
+        record = result_record(result.to_dict(), kind=type(result).__name__, config=cli_config(args))
+        print(f"wrote {result.save(out.json, record=record)}")
         print(f"wrote {result.plot(out.figure)}")
     return 0

@@ -21,7 +21,8 @@ import json
 from pathlib import Path
 
 from qflow_core.cli.attention import add_instance_arguments, load_instance
-from qflow_core.cli.common import protocol_argument, seed_argument
+from qflow_core.cli.common import check_sampler_names, protocol_argument, seed_argument
+from qflow_core.cli.options import add_options_argument, options_for_one
 from qflow_core.cli.paid import add_yes_argument, confirm_paid
 
 
@@ -37,6 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_instance_arguments(parser)
     parser.add_argument("--reads", type=int, default=2000, help="reads (default 2000)")
     parser.add_argument("--seed", type=seed_argument, default=0, help="seed (default 0)")
+    add_options_argument(parser)
     parser.add_argument("--out", type=Path, default=None, help="also write the estimate as JSON here")
     parser.add_argument("--force", action="store_true", help="replace an existing --out file")
     add_yes_argument(parser)
@@ -51,12 +53,14 @@ def run(args: argparse.Namespace) -> int:
     from qflow_core.temperature import pseudolikelihood_beta
 
     refuse_existing(args.out, "--out", args.force)
+    check_sampler_names([args.sampler])
+    options = options_for_one(args, args.sampler)
     memory = load_instance(args)
     confirm_paid([args.sampler], [args.protocol], args.reads, yes=args.yes)
     sampler = resolve_sampler(args.sampler)
     check_support(sampler, args.protocol)
     bqm = memory.to_bqm()
-    sampleset = sampler.run(bqm, args.protocol, num_reads=args.reads, seed=args.seed)
+    sampleset = sampler.run(bqm, args.protocol, num_reads=args.reads, seed=args.seed, **options)
     estimate = pseudolikelihood_beta(bqm, sampleset, seed=args.seed)
     lo, hi = estimate.interval
     print(f"{sampler.name} · {args.protocol} · {estimate.num_reads} reads")
@@ -72,6 +76,7 @@ def run(args: argparse.Namespace) -> int:
                 "effective beta describes them, it is not a temperature they were drawn at"
             )
     if args.out is not None:
-        record = {"sampler": sampler.name, "protocol": args.protocol.to_dict(), **estimate.to_dict()}
+        record = {"sampler": sampler.name, "protocol": args.protocol.to_dict(), "options": options}
+        record.update(estimate.to_dict())
         print(f"wrote {atomic_write_json(args.out, json.loads(json.dumps(record)))}")
     return 0

@@ -153,6 +153,7 @@ def add_list_argument(
     default: list | None = None,
     split: Callable[[str], list[str]] = split_comma_list,
     item: Callable[[str], Any] = str,
+    metavar: str | None = None,
 ) -> None:
     """A list option: ``--flag a,b`` and ``--flag a --flag b`` both give ``[a, b]`` (never eats positionals)."""
     parser.add_argument(
@@ -161,7 +162,7 @@ def add_list_argument(
         default=default,
         split=split,
         item=item,
-        metavar=flag.strip("-").upper()[:-1] + "[,...]",
+        metavar=metavar or flag.strip("-").upper()[:-1] + "[,...]",
         help=f"{help}; comma-separated or repeated",
     )
 

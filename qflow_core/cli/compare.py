@@ -31,7 +31,8 @@ from typing import Any
 
 from qflow_core.cli.attention import add_instance_arguments, load_instance
 from qflow_core.cli.common import add_list_argument, add_protocols_argument, check_sampler_names, seed_argument
-from qflow_core.cli.output import add_output_arguments, keep_partial, run_output
+from qflow_core.cli.options import add_options_argument, options_from_args
+from qflow_core.cli.output import add_output_arguments, cli_config, keep_partial, run_output
 from qflow_core.cli.paid import add_yes_argument, confirm_paid
 from qflow_core.cli.progress import add_quiet_argument, show_progress
 from qflow_core.errors import InvalidInputError
@@ -80,6 +81,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--seed", type=seed_argument, default=0, help="master seed (default 0); each run derives its own"
     )
+    add_options_argument(parser, several=True)
     parser.add_argument(
         "--jobs",
         type=int,
@@ -102,6 +104,7 @@ def run(args: argparse.Namespace) -> int:
     if args.reads < 1 or args.replicates < 1 or args.jobs < 1:
         raise InvalidInputError("--reads, --replicates and --jobs must be at least 1")
     samplers = check_sampler_names(args.samplers) if args.samplers else default_samplers(args.all_installed)
+    options_from_args(args, samplers)  # checked before anything runs; args.option now maps sampler → options
     memory = load_instance(args)
     protocols = args.protocols if args.protocols is not None else [as_protocol(p) for p in DEFAULT_PROTOCOLS]
     confirm_paid(samplers, protocols, args.reads, args.replicates, yes=args.yes)
@@ -116,6 +119,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace, memory: Any, samplers: list, protocols: list, client: Any) -> int:
     from qflow_core.experiments.compare import compare
+    from qflow_core.records import result_record
 
     with run_output(args, "attention", companions=(".svg",)) as out:
         try:
@@ -130,6 +134,7 @@ def _run(args: argparse.Namespace, memory: Any, samplers: list, protocols: list,
                 client=client,
                 progress=show_progress(args),
                 checkpoint=out.json,
+                backend_options=args.option or {},
             )
         except KeyboardInterrupt as exc:  # compare itself returns its finished rows; this covers the rest
             keep_partial(out, getattr(exc, "partial", None))
@@ -143,7 +148,8 @@ def _run(args: argparse.Namespace, memory: Any, samplers: list, protocols: list,
         if result.interrupted:
             keep_partial(out, result)
             raise KeyboardInterrupt
-        print(f"wrote {result.save(out.json)}")
+        record = result_record(result.to_dict(), kind=type(result).__name__, config=cli_config(args))
+        print(f"wrote {result.save(out.json, record=record)}")
         print(f"wrote {result.plot(out.figure)} and {out.figure.with_suffix('.svg')}")
         if args.detail:  # numbered, so two protocols of one kind never overwrite each other
             for k, run_result in enumerate(result.runs, start=1):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 
 from qflow_core.cli.common import add_list_argument, check_sampler_names, positive_float_argument, seed_argument
+from qflow_core.cli.options import add_options_argument, options_from_args
 from qflow_core.cli.output import add_output_arguments, run_output
 from qflow_core.cli.progress import add_quiet_argument, show_progress
 from qflow_core.errors import InvalidInputError
@@ -20,7 +21,7 @@ TASKS = ("and", "or", "xor", "nand", "teacher")
 #: The options that change the numbers of a run.
 SETTINGS = (
     "samplers", "task", "hidden", "gamma", "rule", "estimator", "nudge", "approx_nudge", "temperature", "epochs", "lr",
-    "reads", "fix_gamma", "no_exact_check", "seed",
+    "reads", "fix_gamma", "no_exact_check", "seed", "option",
 )  # fmt: skip
 
 
@@ -55,6 +56,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--fix-gamma", action="store_true", help="do not train Γ")
     parser.add_argument("--no-exact-check", action="store_true", help="skip the exact loss / gradient check")
     parser.add_argument("--seed", type=seed_argument, default=0, help="random seed (default 0)")
+    add_options_argument(parser, several=True)
     add_quiet_argument(parser)
     add_output_arguments(parser)
     parser.add_argument(
@@ -123,6 +125,7 @@ def run(args: argparse.Namespace) -> int:
     from qflow_core.registry import get_sampler
 
     samplers = check_sampler_names(args.samplers)
+    options = options_from_args(args, samplers)
     network = build_network(args.hidden, args.gamma, args.seed)
     task = build_task(args.task, network, args.seed)
     with run_output(args, "ep") as out:
@@ -140,10 +143,12 @@ def run(args: argparse.Namespace) -> int:
                 print(f"{name}: finished before, kept from {out.json}")
                 continue
             sampler = get_sampler(name)
+            rule = build_rule(args, sampler)
+            rule.backend_options = options.get(sampler.name, {})
             result = ep_train(
                 network,
                 task,
-                build_rule(args, sampler),
+                rule,
                 sampler,
                 epochs=args.epochs,
                 lr=args.lr,

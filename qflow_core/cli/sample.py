@@ -20,6 +20,7 @@ import json
 from pathlib import Path
 
 from qflow_core.cli.common import check_sampler_names, protocol_argument, seed_argument
+from qflow_core.cli.options import add_options_argument, options_for_one
 from qflow_core.cli.output import add_output_arguments, cli_config, run_output
 from qflow_core.cli.paid import add_yes_argument, confirm_paid
 from qflow_core.errors import InvalidInputError
@@ -42,6 +43,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--bqm", required=True, type=Path, help="model file (JSON)")
     parser.add_argument("--reads", type=int, default=1000, help="number of reads (default 1000)")
     parser.add_argument("--seed", type=seed_argument, default=None, help="random seed (default: drawn and recorded)")
+    add_options_argument(parser)
     add_output_arguments(parser, figure=False, stdout=True)
     add_yes_argument(parser)
     parser.set_defaults(func=run)
@@ -99,10 +101,11 @@ def run(args: argparse.Namespace) -> int:
     from qflow_core.registry import get_sampler
 
     check_sampler_names([args.sampler])
+    options = options_for_one(args, args.sampler)
     confirm_paid([args.sampler], [args.protocol], args.reads, yes=args.yes)
     bqm = load_bqm(args.bqm)
     with run_output(args, "sample", figure=False, stdout=True) as out:
-        sampleset = get_sampler(args.sampler).run(bqm, args.protocol, num_reads=args.reads, seed=args.seed)
+        sampleset = get_sampler(args.sampler).run(bqm, args.protocol, num_reads=args.reads, seed=args.seed, **options)
         sampleset.info["record"] = result_record({}, kind="sample", config=cli_config(args))
         text = json.dumps(to_jsonable(sampleset.to_serializable()), indent=1)
         if out.json is None:

@@ -23,6 +23,7 @@ import sys
 from pathlib import Path
 
 from qflow_core.cli.common import check_sampler_names, norm_argument, protocol_from_text, seed_argument
+from qflow_core.cli.options import add_options_argument, options_for_one
 from qflow_core.cli.output import add_output_arguments, cli_config, run_output
 from qflow_core.cli.progress import add_quiet_argument, show_progress
 from qflow_core.errors import InvalidInputError
@@ -54,6 +55,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--sampler", default=None, help="sampler for measured-flow (see `qflow plugins`)")
     parser.add_argument("--reads", type=int, default=1000, help="measured-flow: reads per pattern (default 1000)")
+    add_options_argument(parser)
     parser.add_argument("--n", type=int, default=100, help="number of spins N (default 100)")
     parser.add_argument("--load", type=float, default=0.1, help="load alpha = P/N of random patterns (default 0.1)")
     parser.add_argument("--patterns", type=Path, default=None, help="(P, N) ±1 patterns as .npy instead")
@@ -147,6 +149,13 @@ def run(args: argparse.Namespace) -> int:
         check_sampler_names([args.sampler])
     if args.sampler is not None and not rule.requires_sampler:
         print(f"note: rule {rule.name!r} is closed-form; --sampler {args.sampler} is not used", file=sys.stderr)
+    if args.option:
+        if args.sampler is None or not rule.requires_sampler:
+            raise InvalidInputError(
+                f"--option passes run options to the sampler of a measuring rule (measured-flow with --sampler); "
+                f"rule {rule.name!r}{'' if args.sampler else ' without --sampler'} runs no sampler"
+            )
+        rule.backend_options = options_for_one(args, args.sampler)
     with run_output(args, "train") as out:
         memory = Hebbian.store(patterns)
         history = train(

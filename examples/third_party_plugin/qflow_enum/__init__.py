@@ -13,7 +13,6 @@ It registers the sampler ``enum``: exact classical Boltzmann sampling of small m
 
 from __future__ import annotations
 
-import dimod
 import numpy as np
 
 from qflow_core.errors import ProblemTooLargeError
@@ -42,6 +41,8 @@ class EnumerationSampler(Sampler):
                 required_bytes=2.0**bqm.num_variables * (bqm.num_variables + 8),
                 limit=f"enum stops at {MAX_SPINS} spins",
             )
+        import dimod  # imported where it is used, so listing the plugin (`qflow plugins`) stays fast
+
         states = dimod.ExactSolver().sample(bqm)
         energies = states.record.energy
         weights = np.exp(-protocol.beta * (energies - energies.min()))

@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,6 +68,7 @@ def measure_phase(
     seed: int | None = None,
     v0: np.ndarray | None = None,
     use_probabilities: bool = True,
+    backend_options: Mapping[str, Any] | None = None,
 ) -> PhaseMeasurement:
     """Run one phase of ``network`` on ``sampler``: ``GroundState`` (``beta=None``) or ``Boltzmann(beta, Γ)``.
 
@@ -74,7 +76,8 @@ def measure_phase(
     :class:`~qflow_core.capabilities.SpectralBackend` (whose runs accept those options); on other
     samplers a uniform Γ ≥ 0 goes into the protocol and anything else is an error. A negative Γ_i (an X nudge
     can make one) is run as |Γ_i|: H(−Γ_i) = Z_i H(|Γ_i|) Z_i, so z-basis statistics are unchanged and ⟨X_i⟩
-    and the state vector are mapped back.
+    and the state vector are mapped back. ``backend_options`` (the sampler's declared run options, e.g.
+    ``num_sweeps``) go to the run beside those the phase sets itself, which they may not name.
     """
     spectral = isinstance(sampler, SpectralBackend)
     flipped = network.gamma < 0
@@ -104,6 +107,12 @@ def measure_phase(
         options["return_state"] = True
         if v0 is not None:
             options["v0"] = v0 if signs is None else signs * v0
+    clash = sorted(set(options) & set(backend_options or {}))
+    if clash:
+        raise InvalidInputError(
+            f"option {clash[0]!r} is set by the EP phase itself (per-spin fields, level, warm start); leave it out"
+        )
+    options.update(backend_options or {})
     sampleset = sampler.run(network.to_bqm(), protocol, num_reads=num_reads, seed=seed, **options)
     phase = _phase_from_sampleset(sampleset, network, num_reads, use_probabilities)
     if signs is not None:

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Literal
 
 import numpy as np
@@ -45,6 +46,7 @@ class QuantumEP(_EPRule):
         num_reads: int = 1000,
         use_probabilities: bool = True,
         warm_start: bool = True,
+        backend_options: Mapping[str, Any] | None = None,
     ) -> None:
         self.nudge = positive_number("nudge b (the strength of H + bC)", nudge)
         if estimator not in ("centered", "one-sided"):
@@ -56,6 +58,7 @@ class QuantumEP(_EPRule):
         self.num_reads = positive_int("num_reads", num_reads)
         self.use_probabilities = bool(use_probabilities)
         self.warm_start = bool(warm_start)
+        self.backend_options = dict(backend_options or {})
         self._free_states: dict[int, np.ndarray] = {}
 
     def __repr__(self) -> str:
@@ -141,6 +144,7 @@ class QuantumEP(_EPRule):
             seed=seed,
             v0=v0 if self.warm_start else None,
             use_probabilities=self.use_probabilities,
+            backend_options=self.backend_options,
         )
 
 

@@ -7,7 +7,8 @@
 from __future__ import annotations
 
 import warnings
-from typing import Literal
+from collections.abc import Mapping
+from typing import Any, Literal
 
 import numpy as np
 
@@ -56,6 +57,7 @@ class ThermalEP(_EPRule):
         quantum: Literal["auto", "nudged", "plain"] = "auto",
         num_reads: int = 1000,
         use_probabilities: bool = True,
+        backend_options: Mapping[str, Any] | None = None,
     ) -> None:
         try:
             self.temperature = float(temperature)
@@ -72,6 +74,7 @@ class ThermalEP(_EPRule):
         self.quantum = quantum
         self.num_reads = positive_int("num_reads", num_reads)
         self.use_probabilities = bool(use_probabilities)
+        self.backend_options = dict(backend_options or {})
 
     def __repr__(self) -> str:
         return (
@@ -178,6 +181,7 @@ class ThermalEP(_EPRule):
             num_reads=self.num_reads,
             seed=seed,
             use_probabilities=self.use_probabilities,
+            backend_options=self.backend_options,
         )
 
 
