@@ -129,14 +129,15 @@ def exact_rows(results: dict) -> list[list[str]]:
     if "scale" in results:
         scale = results["scale"]
         sizes = ", ".join(str(r["n"]) for r in scale)
-        ground = " / ".join(_s(r["ground_s"]) for r in scale)
-        evolve = " / ".join(_s(r["evolve_s"]) for r in scale)
+        ground = " / ".join(f"{r['ground_s']:.3g}" for r in scale) + " s"
+        evolve = " / ".join(f"{r['evolve_s']:.3g}" for r in scale) + " s"
         factors = ", ".join(f"×{r['factor_ground']:.1f}" for r in scale if "factor_ground" in r)
         rows.append(
             [
                 f"ground state / evolution at n = {sizes} (`--scale`)",
                 "4× per +2 spins",
-                f"{ground} / {evolve}; ground state {factors} per +2 spins; peak {scale[-1]['peak_rss_gib']:.1f} GiB",
+                f"ground state {ground} ({factors} per +2 spins), evolution to t = 0.1 {evolve}; "
+                f"peak {scale[-1]['peak_rss_gib']:.1f} GiB",
             ]
         )
     return rows
