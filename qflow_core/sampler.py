@@ -32,7 +32,7 @@ import copy
 import functools
 import importlib.metadata
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, NamedTuple
 
 import dimod
@@ -142,12 +142,38 @@ class Sampler(dimod.Sampler, abc.ABC):
         and recorded when ``seed`` is None, so every run can be repeated), ``num_reads``, wall time and the
         backend's own details. Survival states are ±1 spins in ``bqm.variables`` order.
         """
+        return self._start(bqm, protocol, num_reads=num_reads, seed=seed, **backend_options)()
+
+    def _start(
+        self,
+        bqm: dimod.BinaryQuadraticModel,
+        protocol: Protocol | str,
+        *,
+        num_reads: int = 1000,
+        seed: int | None = None,
+        **backend_options: Any,
+    ) -> Callable[[], dimod.SampleSet]:
+        """:meth:`run` in two halves: check the input and start the work (:meth:`_begin`) now, and return the
+        call that waits for it and records it. :meth:`run` calls both at once; a backend whose solver answers
+        later makes its ``submit`` start here and wait on another thread."""
         checked = self._checked(bqm, protocol, num_reads)
         options = self.checked_options(backend_options)
         seed = resolve_seed(seed)
         start = time.perf_counter()
-        sampleset = self._run(checked.spin_bqm, checked.protocol, num_reads=checked.num_reads, seed=seed, **options)
-        return self._recorded(sampleset, checked, seed=seed, wall_s=time.perf_counter() - start)
+        pending = self._begin(checked.spin_bqm, checked.protocol, num_reads=checked.num_reads, seed=seed, **options)
+
+        def finish() -> dimod.SampleSet:
+            return self._recorded(pending(), checked, seed=seed, wall_s=time.perf_counter() - start)
+
+        return finish
+
+    def _begin(
+        self, bqm: dimod.BinaryQuadraticModel, protocol: Protocol, *, num_reads: int, seed: int, **options: Any
+    ) -> Callable[[], dimod.SampleSet]:
+        """Start the backend work of a validated run and return the call that waits for its SampleSet.
+
+        The default starts nothing: all the work is :meth:`_run`, made when the call is made."""
+        return functools.partial(self._run, bqm, protocol, num_reads=num_reads, seed=seed, **options)
 
     def run_many(
         self,
