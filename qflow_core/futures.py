@@ -20,12 +20,12 @@ from __future__ import annotations
 import concurrent.futures
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from qflow_core.seeding import child_seeds, resolve_seed
 
-__all__ = ["default_executor", "run_concurrently", "submit"]
+__all__ = ["default_executor", "in_flight", "run_concurrently", "submit"]
 
 _lock = threading.Lock()
 _executor: concurrent.futures.ThreadPoolExecutor | None = None
@@ -91,6 +91,37 @@ def run_concurrently(
             for p, s in zip(protocols, seeds, strict=True)
         ]
         return [f.result() for f in futures]
+
+
+def in_flight(start: Callable[[], Callable[[], Any]]) -> concurrent.futures.Future:
+    """A Future of work that ``start()`` puts in flight from this thread and whose answer comes later.
+
+    ``start()`` (called here, at once) starts the work and returns the call that waits for its result; that
+    call is made on a small thread of its own, so any number of such futures can be pending together (each
+    waiter sleeps until its answer arrives). An error raised by either half becomes the future's exception.
+
+    >>> future = in_flight(lambda: (lambda: 6 * 7))
+    >>> future.result()
+    42
+    >>> in_flight(lambda: 1 / 0).exception().__class__.__name__
+    'ZeroDivisionError'
+    """
+    future: concurrent.futures.Future = concurrent.futures.Future()
+    future.set_running_or_notify_cancel()
+    try:
+        wait = start()
+    except Exception as exc:
+        future.set_exception(exc)
+        return future
+
+    def waiter() -> None:
+        try:
+            future.set_result(wait())
+        except BaseException as exc:
+            future.set_exception(exc)
+
+    threading.Thread(target=waiter, name="qflow-in-flight", daemon=True).start()
+    return future
 
 
 def _run(sampler: Any, bqm: Any, protocol: Any, num_reads: int, seed: int, options: dict[str, Any]) -> Any:

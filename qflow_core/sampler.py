@@ -31,12 +31,11 @@ import abc
 import copy
 import functools
 import importlib.metadata
-import sys
 import time
-import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
+from qflow_core.dimod_interface import DimodSamplerInterface
 from qflow_core.errors import InvalidInputError, UnsupportedProtocolError
 from qflow_core.parameters import Parameter, check_options
 from qflow_core.protocols import CAPABILITIES, FIDELITIES, Fidelity, Protocol, Survival, as_protocol
@@ -72,7 +71,7 @@ class CheckedRun(NamedTuple):
     num_reads: int
 
 
-class Sampler(abc.ABC):
+class Sampler(DimodSamplerInterface, abc.ABC):
     """Base class of qflow samplers.
 
     Every instance is a :class:`dimod.Sampler` (``isinstance`` holds, ``sample_ising``, ``sample_qubo`` and
@@ -149,12 +148,38 @@ class Sampler(abc.ABC):
         and recorded when ``seed`` is None, so every run can be repeated), ``num_reads``, wall time and the
         backend's own details. Survival states are ±1 spins in ``bqm.variables`` order.
         """
+        return self._start(bqm, protocol, num_reads=num_reads, seed=seed, **backend_options)()
+
+    def _start(
+        self,
+        bqm: dimod.BinaryQuadraticModel,
+        protocol: Protocol | str,
+        *,
+        num_reads: int = 1000,
+        seed: int | None = None,
+        **backend_options: Any,
+    ) -> Callable[[], dimod.SampleSet]:
+        """:meth:`run` in two halves: check the input and start the work (:meth:`_begin`) now, and return the
+        call that waits for it and records it. :meth:`run` calls both at once; a backend whose solver answers
+        later makes its ``submit`` start here and wait on another thread."""
         checked = self._checked(bqm, protocol, num_reads)
         options = self.checked_options(backend_options)
         seed = resolve_seed(seed)
         start = time.perf_counter()
-        sampleset = self._run(checked.spin_bqm, checked.protocol, num_reads=checked.num_reads, seed=seed, **options)
-        return self._recorded(sampleset, checked, seed=seed, wall_s=time.perf_counter() - start)
+        pending = self._begin(checked.spin_bqm, checked.protocol, num_reads=checked.num_reads, seed=seed, **options)
+
+        def finish() -> dimod.SampleSet:
+            return self._recorded(pending(), checked, seed=seed, wall_s=time.perf_counter() - start)
+
+        return finish
+
+    def _begin(
+        self, bqm: dimod.BinaryQuadraticModel, protocol: Protocol, *, num_reads: int, seed: int, **options: Any
+    ) -> Callable[[], dimod.SampleSet]:
+        """Start the backend work of a validated run and return the call that waits for its SampleSet.
+
+        The default starts nothing: all the work is :meth:`_run`, made when the call is made."""
+        return functools.partial(self._run, bqm, protocol, num_reads=num_reads, seed=seed, **options)
 
     def run_many(
         self,
@@ -278,41 +303,6 @@ class Sampler(abc.ABC):
             raise InvalidInputError(f"sampler {self.name!r} has no default protocol; pass protocol=...")
         return self.run(bqm, protocol, num_reads=num_reads, seed=seed, **kwargs)
 
-    def sample_ising(self, h: Any, J: Mapping[tuple[Any, Any], float], **parameters: Any) -> dimod.SampleSet:
-        """dimod entry point: :meth:`sample` on the Ising model ``h``, ``J``."""
-        import dimod
-
-        return self.sample(dimod.BinaryQuadraticModel.from_ising(h, J), **parameters)
-
-    def sample_qubo(self, Q: Mapping[tuple[Any, Any], float], **parameters: Any) -> dimod.SampleSet:
-        """dimod entry point: :meth:`sample` on the QUBO ``Q``."""
-        import dimod
-
-        return self.sample(dimod.BinaryQuadraticModel.from_qubo(Q), **parameters)
-
-    def remove_unknown_kwargs(self, **kwargs: Any) -> dict[str, Any]:
-        """dimod's helper: ``kwargs`` without the keys :attr:`parameters` does not list, each dropped with a
-        ``SamplerUnknownArgWarning``."""
-        from dimod.exceptions import SamplerUnknownArgWarning
-
-        for key in [k for k in kwargs if k not in self.parameters]:
-            warnings.warn(f"Ignoring unknown kwarg: {key!r}", SamplerUnknownArgWarning, stacklevel=3)
-            kwargs.pop(key)
-        return kwargs
-
-    def close(self) -> None:  # noqa: B027 - dimod's default; a sampler holding resources overrides it
-        """Release scope-bound resources (dimod's ``Scoped`` interface); the default holds none."""
-
-    def __enter__(self) -> Sampler:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-    def __new__(cls, *args: Any, **kwargs: Any) -> Sampler:
-        _register_with_dimod()
-        return super().__new__(cls)
-
     def for_worker(self) -> Sampler:
         """The instance one concurrent worker (a thread of a pool, a sweep job) should run.
 
@@ -341,18 +331,6 @@ class Sampler(abc.ABC):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r})"
-
-
-@functools.cache
-def _register_with_dimod() -> None:
-    """Make every qflow Sampler a (virtual) :class:`dimod.Sampler` — once, when dimod is needed anyway."""
-    import dimod
-
-    dimod.Sampler.register(Sampler)
-
-
-if "dimod" in sys.modules:  # dimod is loaded already: register now, so issubclass holds before any instance
-    _register_with_dimod()
 
 
 @functools.cache

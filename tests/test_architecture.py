@@ -34,6 +34,7 @@ LAYERS = {
         "seeding",
         "records",
         "samplesets",
+        "dimod_interface",
         "store",
         "protocols",
         "schedules",

@@ -255,7 +255,9 @@ def test_transient_failures_are_retried():
 
 
 def test_final_failure_keeps_what_was_measured():
-    sampler, _ = recording_mock(fail_on={3, 4, 5}, max_retries=2, retry_backoff_s=0.0)
+    # the run's four calls are made at once (mock calls 1-4), then waited for in order: call 3 fails when made
+    # (mock call 3) and on both retries (mock calls 5 and 6)
+    sampler, _ = recording_mock(fail_on={3, 5, 6}, max_retries=2, retry_backoff_s=0.0)
     with pytest.raises(BackendError, match="solver call 3 of 4 failed after 3 attempts") as caught:
         sampler.run(small_test_bqm(), Anneal(), num_reads=40, seed=1)
     assert isinstance(caught.value.__cause__, RequestTimeout)

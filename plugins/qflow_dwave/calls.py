@@ -3,12 +3,16 @@
 Each call goes through the Ocean stack a researcher's own script would use::
 
     FixedEmbeddingComposite(SpinReversalTransformComposite(child, seed=call_seed), embedding)
-    EmbeddingComposite(...)          # the first call on a new problem graph (minorminer, ``embedding_seed``)
 
-The embedding minorminer finds is kept in the sampler's :class:`EmbeddingCache`, so later calls — other
-gauges, other runs on the same graph, Boltzmann's pilot and main pass — reuse it. The cache is shared by
-threads: the first call on a graph holds that graph's lock while it embeds, so concurrent runs on one graph
-wait for it and then make exactly the calls a serial run would.
+The embedding of a new problem graph is found first, as ``EmbeddingComposite`` finds it (minorminer,
+``embedding_seed``), and kept in the sampler's :class:`EmbeddingCache`, so later calls — other gauges, other
+runs on the same graph, Boltzmann's pilot and main pass — reuse it. The cache is shared by threads: the first
+run on a graph holds that graph's lock while it embeds, so concurrent runs on one graph wait for it and then
+make exactly the calls a serial run would.
+
+A call is made without waiting (:meth:`SolverCalls.start`: Ocean's ``sample`` returns a SampleSet that
+resolves when the solver answers), so all the calls of a pass are in flight together and are waited for in
+order; a transient failure, whether raised making the call or answering it, is retried then.
 
 >>> cache = EmbeddingCache()
 >>> with cache.first_embedding("graph") as found:
@@ -22,7 +26,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Hashable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -135,51 +139,72 @@ class SolverCalls:
         """One seed per call of a run seeded ``seed``."""
         return [child_seed(seed, i) for i in range(len(self.reads_per_call))]
 
-    def call(self, reads: int, seed: int, qpu: Mapping[str, Any], *, what: str) -> dimod.SampleSet:
-        """One solver call of ``reads`` reads, retried on transient failures; embeds on the first call."""
-        if self.embedding is not None:
-            return self._call(reads, seed, qpu, what=what)
-        with self.sampler._embeddings.first_embedding(self._key) as found:
-            self.embedding = found  # another run may have embedded this graph while this one waited
-            return self._call(reads, seed, qpu, what=what)
+    def embed(self) -> None:
+        """Find the problem's embedding unless it is known (given, or cached for this graph).
 
-    def _call(self, reads: int, seed: int, qpu: Mapping[str, Any], *, what: str) -> dimod.SampleSet:
-        system, preprocessing = ocean("system"), ocean("preprocessing")
+        minorminer runs as ``EmbeddingComposite`` runs it (its ``find_embedding`` on the solver's working graph,
+        ``random_seed=embedding_seed``), once per graph: concurrent runs on the graph wait for it and reuse it.
+        Every call is then made through ``FixedEmbeddingComposite``, so all of a run's calls can be in flight.
+        """
+        if self.embedding is not None:
+            return
+        with self.sampler._embeddings.first_embedding(self._key) as found:
+            if found is None:
+                found = _find_embedding(self.child, self.problem, self.sampler.embedding_seed)
+                self.sampler._embeddings.store(self._key, found)
+            self.embedding = found
+
+    def start(self, reads: int, seed: int, qpu: Mapping[str, Any], *, what: str) -> Callable[[], dimod.SampleSet]:
+        """Make one solver call of ``reads`` reads now; return the call that waits for its answer.
+
+        Ocean's ``sample`` returns at once a SampleSet that resolves when the solver answers; the returned call
+        resolves it, and retries the solver call on transient failures (made or answered), so a retried call
+        repeats the same gauge and seed. Call :meth:`embed` first.
+        """
         kwargs = dict(
             qpu, num_reads=reads, answer_mode="raw", chain_strength=self.chain_strength, return_embedding=True
         )
         if self.gauges:
             kwargs["num_spin_reversal_transforms"] = 1
         kwargs.update(self.sampler.call_parameters(seed))
-        embedding = self.embedding
+        preprocessing, system = ocean("preprocessing"), ocean("system")
+
+        def submit() -> dimod.SampleSet | Exception:
+            # a fresh stack per attempt; an error making the call is raised when it is waited for
+            inner = preprocessing.SpinReversalTransformComposite(self.child, seed=seed) if self.gauges else self.child
+            try:
+                return system.FixedEmbeddingComposite(inner, self.embedding).sample(self.problem, **kwargs)
+            except Exception as exc:
+                return exc
+
+        in_flight = [submit()]
 
         def attempt() -> dimod.SampleSet:
-            # a fresh stack per attempt: a retried call repeats the same gauge and seed
-            inner = preprocessing.SpinReversalTransformComposite(self.child, seed=seed) if self.gauges else self.child
-            if embedding is None:
-                parameters = {"random_seed": self.sampler.embedding_seed}
-                composite = system.EmbeddingComposite(inner, embedding_parameters=parameters)
-            else:
-                composite = system.FixedEmbeddingComposite(inner, embedding)
-            sampleset = composite.sample(self.problem, **kwargs)
+            sampleset = in_flight.pop() if in_flight else submit()
+            if isinstance(sampleset, Exception):
+                raise sampleset
             sampleset.resolve()
             return sampleset
 
-        result = call_with_retries(
-            attempt,
-            what=what,
-            max_retries=self.sampler.max_retries,
-            backoff_s=self.sampler.retry_backoff_s,
-            transient=transient_errors(),
-            secrets=self.sampler._secrets(),
-            partial=self.done,
-            hint="the calls measured before the failure are in BackendError.partial",
-        )
-        if self.embedding is None:  # found by minorminer: cached for later calls on this graph
-            self.embedding = {v: tuple(chain) for v, chain in result.info["embedding_context"]["embedding"].items()}
-            self.sampler._embeddings.store(self._key, self.embedding)
-        self.done.append(result)
-        return result
+        def wait() -> dimod.SampleSet:
+            result = call_with_retries(
+                attempt,
+                what=what,
+                max_retries=self.sampler.max_retries,
+                backoff_s=self.sampler.retry_backoff_s,
+                transient=transient_errors(),
+                secrets=self.sampler._secrets(),
+                partial=self.done,
+                hint="the calls measured before the failure are in BackendError.partial",
+            )
+            self.done.append(result)
+            return result
+
+        return wait
+
+    def call(self, reads: int, seed: int, qpu: Mapping[str, Any], *, what: str) -> dimod.SampleSet:
+        """One solver call, waited for (:meth:`start` then its answer)."""
+        return self.start(reads, seed, qpu, what=what)()
 
     def outcome(self, results: list[dimod.SampleSet], **qpu: Any) -> tuple[dimod.SampleSet, dict[str, Any]]:
         """The reads of ``results`` stacked (one row per read) and the details for ``info``."""
@@ -208,6 +233,16 @@ def stack_reads(problem: dimod.BinaryQuadraticModel, samplesets: list[dimod.Samp
     return dimod.SampleSet.from_samples_bqm(
         (np.concatenate(rows), list(problem.variables)), problem, chain_break_fraction=np.concatenate(breaks)
     )
+
+
+def _find_embedding(child: Any, problem: dimod.BinaryQuadraticModel, seed: int) -> Embedding:
+    """The embedding ``EmbeddingComposite(child, embedding_parameters={"random_seed": seed})`` finds for ``problem``."""
+    composite = ocean("system").EmbeddingComposite(child, embedding_parameters={"random_seed": seed})
+    source = list(problem.quadratic) + [(v, v) for v in problem.linear]  # self-loops keep isolated variables
+    found = composite.find_embedding(source, composite.target_structure.edgelist, **composite.embedding_parameters)
+    if problem.num_variables and not found:
+        raise ValueError("no embedding found")
+    return {v: tuple(chain) for v, chain in found.items()}
 
 
 def _verify_embedding(embedding: Mapping, problem: dimod.BinaryQuadraticModel, child: Any) -> None:

@@ -28,7 +28,7 @@ from qflow_core.protocols import Anneal, Boltzmann
 from qflow_core.seeding import child_seed
 from qflow_dwave.options import RunOptions
 from qflow_dwave.physics import estimate_beta
-from qflow_dwave.qpu import QPUBase, scaled
+from qflow_dwave.qpu import QPUBase, Steps, scaled
 
 if TYPE_CHECKING:
     import dimod
@@ -41,7 +41,7 @@ class ForwardAnneals(QPUBase):
 
     def _anneal(
         self, bqm: dimod.BinaryQuadraticModel, protocol: Anneal, opts: RunOptions, num_reads: int, seed: int
-    ) -> dimod.SampleSet:
+    ) -> Steps:
         qpu: dict[str, Any] = {"annealing_time": protocol.time_us}
         notes: dict[str, Any] = {}
         if protocol.kind == "fast":
@@ -50,16 +50,14 @@ class ForwardAnneals(QPUBase):
             warnings.warn(
                 "the QPU anneals with its own A(s), B(s); the protocol's energy schedule table is not used",
                 UserWarning,
-                stacklevel=5,
+                stacklevel=6,
             )
             notes["schedule"] = "ignored: the QPU's own A(s), B(s)"
-        return self._forward(bqm, qpu, opts, num_reads, seed, notes)
+        return (yield from self._forward(bqm, qpu, opts, num_reads, seed, notes))
 
-    def _ground_state(
-        self, bqm: dimod.BinaryQuadraticModel, opts: RunOptions, num_reads: int, seed: int
-    ) -> dimod.SampleSet:
+    def _ground_state(self, bqm: dimod.BinaryQuadraticModel, opts: RunOptions, num_reads: int, seed: int) -> Steps:
         notes = {"gamma": "not used: a standard anneal to the classical ground state"}
-        return self._forward(bqm, {}, opts, num_reads, seed, notes)
+        return (yield from self._forward(bqm, {}, opts, num_reads, seed, notes))
 
     def _forward(
         self,
@@ -69,7 +67,7 @@ class ForwardAnneals(QPUBase):
         num_reads: int,
         seed: int,
         notes: dict[str, Any],
-    ) -> dimod.SampleSet:
+    ) -> Steps:
         problem, transform = bqm, None
         if qpu.get("fast_anneal") and any(bias != 0 for bias in bqm.linear.values()):
             from qflow_core.transforms import LinearToAncilla
@@ -78,7 +76,7 @@ class ForwardAnneals(QPUBase):
             problem = transform.transform(bqm)
             notes["linear_biases"] = f"moved onto couplings to ancilla {transform.ancilla!r} (LinearToAncilla)"
         chain_strength = opts.chain_strength or self._default_chain_strength(problem)
-        reads, details = self._sample(
+        reads, details = yield self._start_pass(
             problem, qpu, opts, num_reads=num_reads, seed=seed, chain_strength=chain_strength, gauges=opts.gauges()
         )
         if transform is not None:
@@ -87,7 +85,7 @@ class ForwardAnneals(QPUBase):
 
     def _boltzmann(
         self, bqm: dimod.BinaryQuadraticModel, protocol: Boltzmann, opts: RunOptions, num_reads: int, seed: int
-    ) -> dimod.SampleSet:
+    ) -> Steps:
         chain_strength = opts.chain_strength or self._default_chain_strength(bqm)
         max_scale = self._range_scale(bqm, chain_strength)
         pilot_seed, main_seed = child_seed(seed, 0), child_seed(seed, 1)
@@ -95,7 +93,7 @@ class ForwardAnneals(QPUBase):
         scale = max_scale
         if opts.rescale:
             pilot_reads = min(num_reads, opts.pilot_reads)
-            pilot, _ = self._sample(
+            pilot, _ = yield self._start_pass(
                 scaled(bqm, max_scale),
                 {"auto_scale": False},
                 opts,
@@ -114,7 +112,7 @@ class ForwardAnneals(QPUBase):
                     UserWarning,
                     stacklevel=5,
                 )
-        reads, details = self._sample(
+        reads, details = yield self._start_pass(
             scaled(bqm, scale),
             {"auto_scale": False},
             opts,

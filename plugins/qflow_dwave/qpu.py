@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import abc
 import threading
+from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
@@ -30,7 +31,7 @@ from qflow_dwave.solver_rules import range_scale
 if TYPE_CHECKING:
     import dimod
 
-__all__ = ["QPUBase", "scaled"]
+__all__ = ["QPUBase", "Steps", "scaled", "started"]
 
 
 class QPUBase(Sampler):
@@ -95,7 +96,7 @@ class QPUBase(Sampler):
         self.__dict__.update(state, _child_lock=threading.Lock())
 
     # -- one sampling pass --------------------------------------------------------------------------------
-    def _sample(
+    def _start_pass(
         self,
         problem: dimod.BinaryQuadraticModel,
         qpu: dict[str, Any],
@@ -105,16 +106,18 @@ class QPUBase(Sampler):
         seed: int,
         chain_strength: float,
         gauges: int = 0,
-    ) -> tuple[dimod.SampleSet, dict[str, Any]]:
-        """Sample ``problem`` in gauge/read batches; return one row per read over its variables, and details."""
+    ) -> Callable[[], tuple[dimod.SampleSet, dict[str, Any]]]:
+        """Put every solver call of a pass over ``problem`` in flight (gauge/read batches); return the call that
+        waits for them: one row per read over the problem's variables, and the details."""
         calls = SolverCalls(self, problem, qpu, opts, num_reads=num_reads, chain_strength=chain_strength, gauges=gauges)
         calls.check()
+        calls.embed()
         seeds = calls.seeds(seed)
-        results = [
-            calls.call(reads, call_seed, calls.qpu, what=f"solver call {i + 1} of {len(seeds)}")
+        waits = [
+            calls.start(reads, call_seed, calls.qpu, what=f"solver call {i + 1} of {len(seeds)}")
             for i, (reads, call_seed) in enumerate(zip(calls.reads_per_call, seeds, strict=True))
         ]
-        return calls.outcome(results)
+        return lambda: calls.outcome([wait() for wait in waits])
 
     def _finish(
         self,
@@ -139,6 +142,27 @@ class QPUBase(Sampler):
         return range_scale(
             linear, quadratic, props["h_range"], props["j_range"], chain_strength if needs_chains else 0.0
         )
+
+
+#: A run as steps: it yields the wait of each pass it puts in flight, is sent that pass's answer, and returns
+#: the run's SampleSet (a Boltzmann run waits for its pilot pass before it starts the main one).
+Steps = Generator[Callable[[], Any], Any, "dimod.SampleSet"]
+
+
+def started(steps: Steps) -> Callable[[], dimod.SampleSet]:
+    """Advance ``steps`` to its first wait (its first solver calls are then in flight); return the call that
+    waits for them and makes the rest of the run."""
+    pending = next(steps)
+
+    def rest() -> dimod.SampleSet:
+        nonlocal pending
+        while True:
+            try:
+                pending = steps.send(pending())
+            except StopIteration as stop:
+                return stop.value
+
+    return rest
 
 
 def scaled(bqm: dimod.BinaryQuadraticModel, scale: float) -> dimod.BinaryQuadraticModel:

@@ -40,7 +40,7 @@ from qflow_dwave._ocean import ocean
 from qflow_dwave.calls import SolverCalls
 from qflow_dwave.options import RunOptions
 from qflow_dwave.physics import reverse_schedule, turning_point
-from qflow_dwave.qpu import QPUBase, scaled
+from qflow_dwave.qpu import QPUBase, Steps, scaled
 
 if TYPE_CHECKING:
     import dimod
@@ -84,10 +84,12 @@ class ReverseAnneals(QPUBase):
 
     def _survival(
         self, bqm: dimod.BinaryQuadraticModel, protocol: Survival, opts: RunOptions, num_reads: int, seed: int
-    ) -> dimod.SampleSet:
+    ) -> Steps:
         problem, qpu, chain_strength, notes = self._reverse_anneal(bqm, protocol, opts)
         qpu["initial_state"] = dict(zip(bqm.variables, protocol.state, strict=True))
-        reads, details = self._sample(problem, qpu, opts, num_reads=num_reads, seed=seed, chain_strength=chain_strength)
+        reads, details = yield self._start_pass(
+            problem, qpu, opts, num_reads=num_reads, seed=seed, chain_strength=chain_strength
+        )
         return self._finish(bqm, reads, details, notes)
 
     def _survival_batch(
@@ -160,6 +162,7 @@ class ReverseAnneals(QPUBase):
         calls = SolverCalls(self, problem, qpu, opts, num_reads=num_reads, chain_strength=chain_strength)
         for state in states:
             calls.check(initial_state=state)
+        calls.embed()
         plan = [
             (index, reads, call_seed)
             for index, seed in enumerate(seeds)

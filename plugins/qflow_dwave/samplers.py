@@ -3,18 +3,22 @@
 Every run goes through the same Ocean stack as a researcher's own script would (:mod:`qflow_dwave.calls`)::
 
     FixedEmbeddingComposite(SpinReversalTransformComposite(child), embedding)   # gauge batches
-    EmbeddingComposite(...)                                                     # first call of a new graph
 
 where ``child`` is ``dwave.system.DWaveSampler`` (connected lazily, on the first run) or
 ``dwave.system.testing.MockDWaveSampler`` with a thermal substitute (:mod:`qflow_dwave.mock`). The first
-call on a problem graph embeds it with minorminer through ``EmbeddingComposite`` (seeded by
-``embedding_seed``); the embedding is cached and later calls — other gauges, other runs on the same graph,
-Boltzmann's pilot and main pass — use ``FixedEmbeddingComposite``. A user embedding (``embedding=``) is used
+run on a problem graph embeds it with minorminer as ``EmbeddingComposite`` does (seeded by
+``embedding_seed``); the embedding is cached and every call — all gauges, other runs on the same graph,
+Boltzmann's pilot and main pass — uses ``FixedEmbeddingComposite``. A user embedding (``embedding=``) is used
 as given.
 
 Protocol mapping (all times in µs, all energies in the BQM's units): forward anneals — ``Anneal`` (standard
 and fast), ``GroundState`` and ``Boltzmann`` — in :mod:`qflow_dwave.forward`; ``Survival`` as a reverse
 anneal, and batches of them over many initial states (``run_many``), in :mod:`qflow_dwave.reverse`.
+
+Non-blocking runs: :meth:`QPUSampler.submit` makes the run's solver calls at once through Ocean's
+asynchronous ``sample`` (a SampleSet that resolves later) and returns a ``concurrent.futures.Future``; a small
+waiting thread per run finishes it, so many problems are on the solver at once. :meth:`QPUSampler.run` is the
+same two halves in one thread: a run's calls are all in flight before the first is waited for.
 
 Gauge averaging: ``num_spin_reversal_transforms`` (default 4; not with reverse anneals, whose
 ``initial_state`` the composite does not flip) splits the reads into that many calls, each with its own
@@ -29,9 +33,12 @@ pool give the serial results bit for bit.
 
 from __future__ import annotations
 
+import concurrent.futures
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from qflow_core.errors import InvalidInputError
+from qflow_core.futures import in_flight
 from qflow_core.parameters import Parameter
 from qflow_core.protocols import Anneal, Boltzmann, GroundState, Protocol, Survival, as_protocol
 from qflow_dwave._ocean import ocean
@@ -46,6 +53,7 @@ from qflow_dwave.options import (
     SUBSTITUTE_SEED,
     RunOptions,
 )
+from qflow_dwave.qpu import started
 from qflow_dwave.reverse import ReverseAnneals
 
 if TYPE_CHECKING:  # dimod, dwave-samplers and the mock's models load with the first instance, not when listed
@@ -70,19 +78,51 @@ class QPUSampler(ForwardAnneals, ReverseAnneals):
     default_protocol: ClassVar[Protocol] = Anneal("standard")
     run_parameters: ClassVar[tuple[Parameter, ...]] = RUN_PARAMETERS
 
-    def _run(
+    def submit(
+        self,
+        bqm: dimod.BinaryQuadraticModel,
+        protocol: Protocol | str,
+        *,
+        num_reads: int = 1000,
+        seed: int | None = None,
+        client: Any = None,
+        executor: Any = None,
+        **backend_options: Any,
+    ) -> concurrent.futures.Future:
+        """:meth:`run` without waiting, on Ocean's asynchronous sampling: a ``concurrent.futures.Future`` of the
+        SampleSet :meth:`run` would return.
+
+        The input is checked, the problem embedded and the run's solver calls made here (``sample`` returns
+        SampleSets that resolve when the solver answers); a small thread waits for them and finishes the run
+        (unembedding, read stacking, ``info``), so many problems are in flight at once. Any error — bad input,
+        or the solver's, as the :class:`~qflow_core.errors.BackendError` :meth:`run` raises — is the future's
+        exception. ``client=`` (Dask) or ``executor=`` run the whole of :meth:`run` there instead.
+        """
+        kwargs = dict(backend_options, num_reads=num_reads, seed=seed)
+        if client is not None or executor is not None:
+            return super().submit(bqm, protocol, client=client, executor=executor, **kwargs)
+        return in_flight(lambda: self._start(bqm, protocol, **kwargs))
+
+    def _begin(
         self, bqm: dimod.BinaryQuadraticModel, protocol: Protocol, *, num_reads: int, seed: int, **options: Any
-    ) -> dimod.SampleSet:
+    ) -> Callable[[], dimod.SampleSet]:
         opts = RunOptions.parse(options)
         ocean("system")  # the extra must be installed before anything else happens
         if isinstance(protocol, Anneal):
-            return self._anneal(bqm, protocol, opts, num_reads, seed)
-        if isinstance(protocol, Survival):
-            return self._survival(bqm, protocol, opts, num_reads, seed)
-        if isinstance(protocol, Boltzmann):
-            return self._boltzmann(bqm, protocol, opts, num_reads, seed)
-        assert isinstance(protocol, GroundState)
-        return self._ground_state(bqm, opts, num_reads, seed)
+            steps = self._anneal(bqm, protocol, opts, num_reads, seed)
+        elif isinstance(protocol, Survival):
+            steps = self._survival(bqm, protocol, opts, num_reads, seed)
+        elif isinstance(protocol, Boltzmann):
+            steps = self._boltzmann(bqm, protocol, opts, num_reads, seed)
+        else:
+            assert isinstance(protocol, GroundState)
+            steps = self._ground_state(bqm, opts, num_reads, seed)
+        return started(steps)
+
+    def _run(
+        self, bqm: dimod.BinaryQuadraticModel, protocol: Protocol, *, num_reads: int, seed: int, **options: Any
+    ) -> dimod.SampleSet:
+        return self._begin(bqm, protocol, num_reads=num_reads, seed=seed, **options)()
 
 
 class DWave(QPUSampler):

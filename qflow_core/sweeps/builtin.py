@@ -20,6 +20,7 @@ import numpy as np
 
 from qflow_core.errors import InvalidInputError
 from qflow_core.protocols import Protocol, as_protocol, from_dict
+from qflow_core.sweeps import values
 from qflow_core.sweeps.experiment import SweepExperiment
 
 __all__ = ["BUILTIN_EXPERIMENTS", "attention_scalars", "build_protocol", "leakage_protocol", "run_attention"]
@@ -253,6 +254,12 @@ BUILTIN_EXPERIMENTS = (
         required=frozenset({"sampler", "protocol"}),
         summary="attention map on a seeded random one-hot instance: softmax vs Lorentzian verdict",
         protocol=build_protocol,
+        checks={
+            "instance_seed": values.integer(),
+            "scale": values.number(minimum=0, exclusive=True, optional=True),
+            "penalty": values.number(minimum=0, exclusive=True, optional=True),
+            "options": values.table,
+        },
     ),
     SweepExperiment(
         "leakage",
@@ -262,6 +269,13 @@ BUILTIN_EXPERIMENTS = (
         required=frozenset({"sampler", "protocol", "h"}),
         summary="leakage channels of one pattern: softmax vs Lorentzian",
         protocol=leakage_protocol,
+        checks={
+            "h": values.numbers(),
+            "J": values.numbers(square=True),
+            "pattern": values.spins,
+            "alpha": values.number(minimum=0, exclusive=True),
+            "options": values.table,
+        },
     ),
     SweepExperiment(
         "capacity",
@@ -291,6 +305,13 @@ BUILTIN_EXPERIMENTS = (
         train_scalars,
         required=frozenset({"n", "num_patterns", "rule"}),
         summary="train a Hebb memory of random patterns with one learning rule",
+        checks={
+            "rule": values.learning_rule,
+            "pattern_seed": values.integer(),
+            "lr": values.number(minimum=0, exclusive=True),
+            "weight_decay": values.number(minimum=0),
+            "train_fields": values.flag,
+        },
     ),
     SweepExperiment(
         "ep",
@@ -316,6 +337,16 @@ BUILTIN_EXPERIMENTS = (
         ep_scalars,
         required=frozenset({"sampler"}),
         summary="equilibrium-propagation training of a small transverse-field network on a Boolean map",
+        checks={
+            "hidden": values.integer(),
+            "network_seed": values.integer(),
+            "gamma": values.number(),
+            "nudge": values.number(minimum=0, exclusive=True),
+            "temperature": values.number(minimum=0, exclusive=True),
+            "lr": values.number(minimum=0, exclusive=True),
+            "exact_check": values.flag,
+            "train_gamma": values.flag,
+        },
     ),
     SweepExperiment(
         "emergent",

@@ -11,7 +11,7 @@ qflow_core.errors.InvalidInputError: experiment 'echo' has no field 'y'; its fie
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from qflow_core.errors import InvalidInputError
@@ -41,8 +41,9 @@ class SweepExperiment:
     ``run(args, seed)`` returns an object with ``to_dict()`` (an :class:`~qflow_core.results.ExperimentResult`);
     ``fields`` are the argument names it accepts, ``required`` those it needs; ``scalars(result)`` returns the
     flat ``{name: number or text}`` stored as columns; ``protocol(args)``, when given, builds the protocol a
-    task runs, so a sampler that does not support it is refused before the sweep starts. The functions must be
-    module-level (they travel to worker processes by reference).
+    task runs, so a sampler that does not support it is refused before the sweep starts; ``checks`` maps fields
+    to value checks (:mod:`qflow_core.sweeps.values`) run on every distinct value before anything runs. The
+    functions must be module-level (they travel to worker processes by reference).
     """
 
     name: str
@@ -52,6 +53,7 @@ class SweepExperiment:
     required: frozenset[str] = frozenset()
     summary: str = ""
     protocol: Callable[[Mapping[str, Any]], Any] | None = None
+    checks: Mapping[str, Callable[[str, Any], None]] = field(default_factory=dict)
 
     def count_fields(self, args: Mapping[str, Any]) -> list[str]:
         """The arguments of ``args`` that are counts (reads, sizes, epochs …) and are not positive integers."""

@@ -20,7 +20,10 @@ A spec file::
 
 Tasks are the product of the axes (zipped groups move as one axis) in the order written, replicates innermost.
 Everything is checked before anything runs — unknown keys and experiments, unknown fields, empty axes, ranges,
-zip lengths, samplers that do not support the protocol — and the error names the file line at fault.
+zip lengths, every value (counts, each point's protocol built with its axis values, sampler options against
+the sampler's declared parameters, the experiment's other arguments), samplers that do not support the
+protocol — and the error names the file line at fault and the value. Each distinct value is checked once,
+not once per seed replicate.
 
 >>> sweep = Sweep("attention", fixed={"protocol": "boltzmann:beta=2"}, axes={"sampler": ["sa"],
 ...               "num_keys": {"start": 3, "stop": 6, "step": 1}}, seeds=2, seed=5)
@@ -151,6 +154,7 @@ class Sweep:
         dimensions = self._dimensions(values, locate)
         tasks: list[Task] = []
         points: dict[str, dict[str, Any]] = {}
+        checked: set[str] = set()
         for combo in itertools.product(*dimensions):
             point = {name: value for group in combo for name, value in group}
             args = {**self.fixed, **{name: point[name] for name in self.axes}}
@@ -160,6 +164,7 @@ class Sweep:
                     name,
                     f"{name} must be a positive integer, got {args[name]!r}",
                 )
+            self._check_values(experiment, args, checked, locate)
             identity = self._identity(experiment, args, locate)
             key = canonical_json(identity)
             if key in points:  # e.g. a value listed twice, or beta = 2 and 2.0: one run, not two
@@ -176,6 +181,19 @@ class Sweep:
                 tasks.append(Task(len(tasks), self.experiment, args, seed, replicate, config, config_hash(config)))
         self._check_samplers(experiment, tasks, locate)
         return tasks
+
+    def _check_values(
+        self, experiment: SweepExperiment, args: dict[str, Any], checked: set[str], locate: _Locator
+    ) -> None:
+        """Each argument value through its field's check, once per distinct (field, value) of the sweep."""
+        for name, value in args.items():
+            check = experiment.checks.get(name)
+            key = canonical_json([name, value])
+            if check is None or key in checked:
+                continue
+            with locate.at("axes" if name in self.axes else "fixed", name):
+                check(name, value)
+            checked.add(key)
 
     def _identity(self, experiment: SweepExperiment, args: dict[str, Any], locate: _Locator) -> dict[str, Any]:
         """What makes a task the run it is: its arguments with the protocol in canonical form (``protocol`` plus
@@ -232,7 +250,8 @@ class Sweep:
         return dimensions
 
     def _check_samplers(self, experiment: SweepExperiment, tasks: list[Task], locate: _Locator) -> None:
-        """Every (sampler, protocol) pair is checked once: the sampler exists and supports the protocol."""
+        """Every (sampler, protocol, options) is checked once: the sampler exists, takes the options (its
+        ``run_parameters``: names, types, ranges) and supports the protocol."""
         from qflow_core.registry import check_support, get_sampler
 
         seen: set[str] = set()
@@ -240,13 +259,16 @@ class Sweep:
             if not isinstance(task.args.get("sampler"), str):
                 continue
             protocol_keys = {k: v for k, v in task.args.items() if k == "protocol" or k.startswith("protocol.")}
-            key = canonical_json([task.args["sampler"], protocol_keys])
+            key = canonical_json([task.args["sampler"], protocol_keys, task.args.get("options")])
             if key in seen:
                 continue
             seen.add(key)
             sampler_table = "axes" if "sampler" in self.axes else "fixed"
             with locate.at(sampler_table, "sampler"):
                 sampler = get_sampler(task.args["sampler"])
+            if isinstance(task.args.get("options"), dict):  # backend options, checked as run() checks them
+                with locate.at("axes" if "options" in self.axes else "fixed", "options"):
+                    sampler.checked_options(task.args["options"])
             if not protocol_keys or experiment.protocol is None:
                 continue
             where = next((k for k in protocol_keys if k in self.axes), "protocol")
