@@ -22,15 +22,12 @@ number of workers.
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
-import signal
 import sys
-import threading
 import time
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -173,8 +170,6 @@ def _consume(
         completed.add(future)
 
     bar = tqdm(total=len(todo), file=sys.stderr, disable=not progress, unit="task", dynamic_ncols=True, mininterval=0.5)
-    watching = contextlib.ExitStack()
-    interrupted = watching.enter_context(_ctrl_c_flag())
     try:
         for _ in range(min(len(pending), 2 * workers + 2)):
             submit()
@@ -191,8 +186,6 @@ def _consume(
             bar.set_postfix_str(
                 f"done {report.done}, failed {report.failed}, in flight {sum(map(len, in_flight.values()))}"
             )
-            if interrupted.is_set():  # a Ctrl-C that something on the way swallowed still stops the sweep
-                raise KeyboardInterrupt
             if pending:
                 submit()
     except KeyboardInterrupt:
@@ -201,30 +194,6 @@ def _consume(
         raise
     finally:
         bar.close()
-        watching.close()
-
-
-@contextlib.contextmanager
-def _ctrl_c_flag() -> Iterator[threading.Event]:
-    """An event that Ctrl-C sets, besides raising KeyboardInterrupt as usual (main thread, default handler only).
-
-    The loop checks it after every result, so an interrupt that a library on the way caught still stops the sweep.
-    """
-    flag = threading.Event()
-    ours = threading.current_thread() is threading.main_thread()
-    ours = ours and signal.getsignal(signal.SIGINT) is signal.default_int_handler
-
-    def handler(signum: int, frame: Any) -> None:
-        flag.set()
-        raise KeyboardInterrupt
-
-    if ours:
-        signal.signal(signal.SIGINT, handler)
-    try:
-        yield flag
-    finally:
-        if ours:
-            signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def _rows_of(future: Any, batch: list[Task], name: str) -> list[dict[str, Any]]:
