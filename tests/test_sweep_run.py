@@ -156,7 +156,15 @@ def start_client(tmp_path, log):
         )
     )
     env = {**os.environ, "QFLOW_TEST_LOG": str(log)}
-    return subprocess.Popen([sys.executable, str(script)], env=env, stderr=subprocess.PIPE, text=True)
+    # a shell that runs the suite in the background starts it with SIGINT ignored, and children inherit that:
+    # give the client the default disposition, so Python turns Ctrl-C into KeyboardInterrupt as in a terminal
+    return subprocess.Popen(
+        [sys.executable, str(script)],
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
 
 
 def wait_for_rows(path, count, process, timeout=60.0):
