@@ -197,14 +197,16 @@ def test_warm_lanczos_and_its_arpack_fallback_agree_with_dense_eigh(max_steps, m
 
 @pytest.mark.parametrize("complex_vector", [False, True])
 @pytest.mark.parametrize(
-    ("n", "tile", "group", "cache"), [(1, 14, 12, 20), (2, 14, 12, 20), (16, 14, 12, 20), (9, 4, 2, 5)]
+    ("n", "tile", "group", "cache"),
+    [(1, 15, 6, 16), (2, 15, 6, 16), (5, 15, 6, 16), (6, 15, 6, 16), (16, 15, 6, 16), (17, 15, 6, 16), (11, 6, 2, 7)],
 )
 def test_product_kernel_matches_the_bit_flip_definition(monkeypatch, n, tile, group, cache, complex_vector):
-    """y[k] = d[k] x[k] − Σ_b g_b x[k ⊕ 2^b], also with tiny tiles so that several high-bit groups are used."""
-    from qflow_exact import kernels
+    """y[k] = d[k] x[k] − Σ_b g_b x[k ⊕ 2^b]: below one block (zero-padded), one block, one and two high-bit
+    groups, and tiny tiles with short runs so that several groups and sets are used."""
+    from qflow_exact import product
 
     for name, value in (("TILE_BITS", tile), ("GROUP_BITS", group), ("CACHE_BITS", cache)):
-        monkeypatch.setattr(kernels, name, value)
+        monkeypatch.setattr(product, name, value)
     rng = np.random.default_rng(n)
     d, g, x = rng.normal(size=2**n), rng.normal(size=n), rng.normal(size=2**n)
     if complex_vector:
@@ -212,5 +214,13 @@ def test_product_kernel_matches_the_bit_flip_definition(monkeypatch, n, tile, gr
     k = np.arange(2**n)
     expected = d * x - sum(g[b] * x[k ^ (1 << b)] for b in range(n))
     out = np.empty_like(x)
-    kernels.apply_tfim(x, d, g, out)
+    product.apply_tfim(x, d, g, out)
     assert np.allclose(out, expected, rtol=0, atol=1e-12)
+
+
+def test_product_kernel_refuses_an_output_that_overlaps_its_input():
+    from qflow_exact import product
+
+    x = np.ones(2**7)
+    with pytest.raises(ValueError, match="must not overlap"):
+        product.apply_tfim(x, np.ones(2**7), np.ones(7), x)

@@ -24,7 +24,7 @@ from scipy.sparse.linalg import LinearOperator
 
 from qflow_core.errors import InvalidInputError, ProblemTooLargeError
 from qflow_exact.blas import single_blas_thread
-from qflow_exact.kernels import apply_tfim
+from qflow_exact.product import apply_tfim
 
 __all__ = [
     "MAX_SPINS",
