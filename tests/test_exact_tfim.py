@@ -218,6 +218,36 @@ def test_product_kernel_matches_the_bit_flip_definition(monkeypatch, n, tile, gr
     assert np.allclose(out, expected, rtol=0, atol=1e-12)
 
 
+@pytest.mark.parametrize("complex_vector", [False, True])
+def test_product_is_one_correctly_rounded_fma_chain_per_output(monkeypatch, complex_vector):
+    """Bit for bit: y[k] = fl(d x), then y ← fma(−g_b, x[k ⊕ 2^b], y) for b = 0, 1, … (exact rational arithmetic,
+    rounded once per step); the same bits whatever the tile, group and cache sizes."""
+    from fractions import Fraction
+
+    from qflow_exact import product
+
+    n = 8
+    rng = np.random.default_rng(5)
+    d, g, x = rng.normal(size=2**n), rng.normal(size=n), rng.normal(size=2**n)
+    if complex_vector:
+        x = x + 1j * rng.normal(size=2**n)
+    flat = x.view(np.float64)
+    weights = np.concatenate(([0.0], g)) if complex_vector else g
+    shift = int(complex_vector)
+    expected = np.empty_like(flat)
+    for k in range(flat.size):
+        acc = d[k >> shift] * flat[k]
+        for b, w in enumerate(weights):
+            acc = float(Fraction(float(-w)) * Fraction(float(flat[k ^ (1 << b)])) + Fraction(acc))
+        expected[k] = acc
+    for tile, group, cache in ((15, 6, 16), (6, 1, 7), (7, 2, 8)):
+        for name, value in (("TILE_BITS", tile), ("GROUP_BITS", group), ("CACHE_BITS", cache)):
+            monkeypatch.setattr(product, name, value)
+        out = np.empty_like(x)
+        product.apply_tfim(x, d, g, out)
+        assert np.array_equal(out.view(np.float64), expected), (tile, group, cache)
+
+
 def test_product_kernel_refuses_an_output_that_overlaps_its_input():
     from qflow_exact import product
 
