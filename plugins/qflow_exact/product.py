@@ -57,7 +57,6 @@ GROUP_BITS = 6
 #: log2 of the numbers (per array) a high-bit group works on at a time: 2^group runs of 2^(CACHE_BITS − group).
 CACHE_BITS = 16
 
-
 #: Numbers per block (16 vectors of 4), and the bits applied inside a block (shuffles and vector choice).
 BLOCK = 64
 LOW_BITS = 6
@@ -235,19 +234,12 @@ def apply_tfim(x: np.ndarray, d: np.ndarray, g: np.ndarray, out: np.ndarray) -> 
     complex_vector = x.dtype == np.complex128
     xf, of = x.view(np.float64), out.view(np.float64)
     weights = np.concatenate(([0.0], g)) if complex_vector else np.ascontiguousarray(g, dtype=np.float64)
-    if xf.size < BLOCK:  # fewer than 6 bits: zero-pad to one block (padded weights are 0, padded numbers are 0)
-        xp, dp, op = np.zeros(BLOCK), np.zeros(BLOCK >> int(complex_vector)), np.empty(BLOCK)
-        xp[: xf.size], dp[: d.size] = xf, d
-        _apply(
-            xp,
-            dp,
-            np.concatenate((weights, np.zeros(LOW_BITS - weights.size))),
-            op,
-            int(complex_vector),
-            TILE_BITS,
-            GROUP_BITS,
-            CACHE_BITS,
-        )
-        of[:] = op[: of.size]
+    shift = int(complex_vector)
+    if xf.size >= BLOCK:
+        _apply(xf, d, weights, of, shift, TILE_BITS, GROUP_BITS, CACHE_BITS)
         return
-    _apply(xf, d, weights, of, int(complex_vector), TILE_BITS, GROUP_BITS, CACHE_BITS)
+    # fewer than 6 bits: zero-pad to one block (padded numbers and weights are 0, so the wanted outputs are unchanged)
+    xp, dp, wp, padded = np.zeros(BLOCK), np.zeros(BLOCK >> shift), np.zeros(LOW_BITS), np.empty(BLOCK)
+    xp[: xf.size], dp[: d.size], wp[: weights.size] = xf, d, weights
+    _apply(xp, dp, wp, padded, shift, TILE_BITS, GROUP_BITS, CACHE_BITS)
+    of[:] = padded[: of.size]
