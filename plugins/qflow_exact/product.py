@@ -57,6 +57,8 @@ GROUP_BITS = 6
 #: log2 of the numbers (per array) a high-bit group works on at a time: 2^group runs of 2^(CACHE_BITS − group).
 CACHE_BITS = 16
 
+# The intrinsics live in this module, next to the loops that call them, because numba's cache keys on the file
+# of the calling function: an edit to either invalidates the cached product.
 #: Numbers per block (16 vectors of 4), and the bits applied inside a block (shuffles and vector choice).
 BLOCK = 64
 LOW_BITS = 6
