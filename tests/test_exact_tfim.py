@@ -248,9 +248,28 @@ def test_product_is_one_correctly_rounded_fma_chain_per_output(monkeypatch, comp
         assert np.array_equal(out.view(np.float64), expected), (tile, group, cache)
 
 
-def test_product_kernel_refuses_an_output_that_overlaps_its_input():
+@pytest.mark.parametrize(
+    ("x", "d", "g", "out", "match"),
+    [
+        (np.ones(128), np.ones(128), np.ones(7), None, "must not overlap"),  # out is x
+        (np.ones(128), np.ones(128), np.ones(7), np.empty(128, complex), "got float64 and complex128"),
+        (
+            np.ones(128, np.float32),
+            np.ones(128),
+            np.ones(7),
+            np.empty(128, np.float32),
+            "must both be float64 or both complex128",
+        ),
+        (np.ones(128), np.ones(128, np.float32), np.ones(7), np.empty(128), "d must be float64"),
+        (np.ones(100), np.ones(100), np.ones(7), np.empty(100), r"x must be contiguous of shape \(128,\)"),
+        (np.ones(128), np.ones(128), np.ones(6), np.empty(128), r"shape \(64,\) for 6 bits"),
+        (np.ones(256)[::2], np.ones(128), np.ones(7), np.empty(128), "x must be contiguous"),
+        (np.ones(128), np.ones(64), np.ones(7), np.empty(128), "d must be contiguous"),
+    ],
+)
+def test_product_kernel_refuses_inputs_it_would_read_or_write_out_of_bounds(x, d, g, out, match):
+    """The compiled loops do not check bounds, so every shape, dtype and overlap is checked before them."""
     from qflow_exact import product
 
-    x = np.ones(2**7)
-    with pytest.raises(ValueError, match="must not overlap"):
-        product.apply_tfim(x, np.ones(2**7), np.ones(7), x)
+    with pytest.raises(InvalidInputError, match=match):
+        product.apply_tfim(x, d, g, x if out is None else out)

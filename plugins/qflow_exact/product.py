@@ -2,33 +2,37 @@
 intrinsics) and the loops over tiles and high bits that call them.
 
 Why compiled: the transverse field flips one bit per term, so y[k] = d[k]·x[k] − Σ_b g_b·x[k ⊕ 2^b]. scipy's
-CSR product moves 12 bytes of index and value per non-zero (n + 1 per row), and numpy needs one strided pass per
-bit. This product moves no index arrays and writes each output once per stage:
+CSR product moves an index and a value per non-zero (n + 1 per row), and numpy needs one strided pass per bit.
+This product moves no index arrays and writes each output once per stage:
 
-* **tiles** of 2^``TILE_BITS`` numbers: for each block of 64 numbers, the diagonal and bits 0–5 are computed in
-  vector registers (:func:`diagonal_block`), and each bit from 6 to the top of the tile adds one contiguous load
-  of x per vector (the flipped block lies in the same, cache-resident tile). The bits of a tile thus cost one
-  streaming pass over x, d and y;
+* **tiles** of 2^``TILE_BITS`` numbers (aligned windows of x): for each block of 64 numbers, the diagonal and
+  bits 0–5 are computed in vector registers (:func:`diagonal_block`), and each bit from 6 to the top of the tile
+  adds one contiguous load of x per vector (the flipped block lies in the same tile, which stays in cache while
+  its blocks are written). The bits of a tile thus cost one streaming pass over x, d and y;
 * **high bits** (above the tile), in groups of at most ``GROUP_BITS`` bits: each group works on a set of
-  2^group runs that together hold 2^``CACHE_BITS`` numbers (cache-sized; flipping a group bit maps the set onto
-  itself) and adds the group's terms block by block (:func:`flip_block`), again one load per vector and bit.
+  2^group runs that together hold about 2^``CACHE_BITS`` numbers (cache-sized; a run is at least one block and
+  at most the distance between runs; flipping a group bit maps the set onto itself) and adds the group's terms
+  block by block (:func:`flip_block`), again one load per vector and bit.
 
-So memory is streamed once for the tiles and once per high group: one group up to 2^21 numbers, two up to 2^27.
-Small groups keep each run long (2^(``CACHE_BITS`` − group) numbers): many short runs ran slower at n = 24–26 on
-the reference machine.
+So memory is streamed once for the tiles (read x and d, write y) and once per high group (read x, read and write
+y). With the default sizes there is one group up to 2^21 float64 numbers and two up to 2^27 (a complex vector
+has twice as many numbers as amplitudes). Small groups keep each run long (2^(``CACHE_BITS`` − group) numbers):
+many short runs ran slower at n = 24–26 on the reference machine.
 
-Why explicit vectors: LLVM left plain numba loops for the low bits scalar (bits 0–2 permute numbers inside one
-vector register, and short runs never reach a vectorised loop body), and one pass per three bits re-read and
-re-wrote y each time. A block is 16 vectors ``<4 x double>``: bits 0 and 1 are lane shuffles, bits 2–5 pick
-another of the block's vectors, and every higher bit moves the whole block, so its term is one more load,
-accumulated in registers. The vectors are 256-bit: AVX2 and AVX-512 machines run them natively, others split them.
+Why explicit vectors: LLVM leaves plain numba loops over the low bits scalar (bits 0–2 permute numbers inside
+one vector register, and short runs never reach a vectorised loop body), and loops that apply a few bits per
+pass re-read and re-write y on every pass. A block is 16 vectors ``<4 x double>``: bits 0 and 1 are lane
+shuffles, bits 2–5 pick another of the block's vectors, and every higher bit moves the whole block, so its term
+is one more load, accumulated in registers. The vectors are 256-bit: x86 CPUs with AVX and FMA3 run them
+natively, others split them (and call libm's ``fma`` where the CPU has no fused multiply-add: correct, but slow).
 
 Complex vectors are handled as interleaved float64 pairs (the Hamiltonian is real): the re/im position is one
 more bit whose weight is 0, so one code path serves both (Lanczos for ground states uses real vectors). Each
 output is one chain: the diagonal product, then one ``llvm.fma`` per bit in increasing bit order. ``llvm.fma`` is
-a correctly rounded fused multiply-add on every target (emulated where the CPU has none), so a product gives the
-same bits on every machine. The product is deliberately **single-threaded**: the solvers around it run many short
-BLAS calls, and a threaded kernel's spinning workers slowed them by 10–30× on the 2-core reference machine.
+a correctly rounded fused multiply-add on every target, so a product gives the same bits on every machine (in
+the default floating-point environment: round to nearest, no flush-to-zero; numba's defaults). The product is
+deliberately **single-threaded**: the solvers around it run many short BLAS calls, and a threaded kernel's
+spinning workers slowed them by 10–30× on the 2-core reference machine.
 
 ``g`` is indexed by **bit position** b (bit b ↔ site n − 1 − b, the basis convention of :mod:`qflow_exact.hamiltonian`).
 
@@ -48,9 +52,13 @@ from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
+from qflow_core.errors import InvalidInputError
+
 __all__ = ["BLOCK", "CACHE_BITS", "GROUP_BITS", "TILE_BITS", "apply_tfim", "diagonal_block", "flip_block"]
 
-#: log2 of the tile length in float64 numbers (2^15 × 8 B = 256 KiB per array: x, d and y stay in L2).
+#: log2 of the tile length in float64 numbers (2^15 × 8 B = 256 KiB of x, read while the tile's blocks are written).
+#: The three sizes are arguments of the compiled loops, so they can be changed at run time (tests do); BLOCK and
+#: LOW_BITS are compiled in.
 TILE_BITS = 15
 #: The bits above a tile are applied in groups of at most this many bits.
 GROUP_BITS = 6
@@ -58,7 +66,8 @@ GROUP_BITS = 6
 CACHE_BITS = 16
 
 # The intrinsics live in this module, next to the loops that call them, because numba's cache keys on the file
-# of the calling function: an edit to either invalidates the cached product.
+# of the jitted function: an edit to either invalidates the cached product (intrinsics moved to another module
+# would not).
 #: Numbers per block (16 vectors of 4), and the bits applied inside a block (shuffles and vector choice).
 BLOCK = 64
 LOW_BITS = 6
@@ -105,7 +114,7 @@ def _low_bits(builder, x, d, g, rows, shift):
     else:  # interleaved complex: numbers 2k, 2k + 1 share d[k]; one vector of d serves two rows
         ds = []
         for q in range(0, _ROWS, 2):
-            pair = _load(builder, d, builder.ashr(rows[q], ir.Constant(_I64, 1)))
+            pair = _load(builder, d, builder.lshr(rows[q], ir.Constant(_I64, 1)))
             ds += [
                 builder.shuffle_vector(pair, pair, _mask(0, 0, 1, 1)),
                 builder.shuffle_vector(pair, pair, _mask(2, 2, 3, 3)),
@@ -172,7 +181,8 @@ def _diagonal_typing(shift, out, x, d, g):
 
 @intrinsic
 def diagonal_block(typingctx, out, x, d, g, start, b_hi):
-    """``out[s:s+64] = d∘x − Σ_{b<b_hi} g_b X_b x`` on the block at ``s`` (real vectors; ``b_hi ≥ 6``)."""
+    """``out[s:s+64] = d∘x − Σ_{b<b_hi} g_b X_b x`` on the block at ``s`` (real vectors). Unchecked: ``s`` is a
+    multiple of 64, 6 ≤ ``b_hi`` ≤ log2(len(x)) and len(g) ≥ max(6, ``b_hi``)."""
     return _diagonal_typing(0, out, x, d, g)
 
 
@@ -185,7 +195,8 @@ def diagonal_block_interleaved(typingctx, out, x, d, g, start, b_hi):
 
 @intrinsic
 def flip_block(typingctx, out, x, g, start, b_lo, b_hi):
-    """``out[s:s+64] −= Σ_{b_lo≤b<b_hi} g_b X_b x`` on the block at ``s`` (``b_lo ≥ 6``)."""
+    """``out[s:s+64] −= Σ_{b_lo≤b<b_hi} g_b X_b x`` on the block at ``s``. Unchecked: ``s`` is a multiple of 64,
+    6 ≤ ``b_lo`` ≤ ``b_hi`` ≤ log2(len(x)) and len(g) ≥ ``b_hi``."""
     if not _is_float_vector(out, x, g):
         return None
 
@@ -226,13 +237,32 @@ def _apply(x, d, g, out, shift, tile_bits, group_bits, cache_bits):  # pragma: n
         a += gsize
 
 
-def apply_tfim(x: np.ndarray, d: np.ndarray, g: np.ndarray, out: np.ndarray) -> None:
-    """Write d∘x − Σ_b g[b]·X_b x into ``out`` (length 2^len(g); contiguous float64 or complex128 ``x``/``out``).
+def _check_arguments(x: np.ndarray, d: np.ndarray, g: np.ndarray, out: np.ndarray) -> None:
+    size = 1 << len(g)
+    if x.dtype not in (np.float64, np.complex128) or out.dtype != x.dtype:
+        raise InvalidInputError(
+            f"apply_tfim: x and out must both be float64 or both complex128, got {x.dtype} and {out.dtype}"
+        )
+    if d.dtype != np.float64:
+        raise InvalidInputError(f"apply_tfim: d must be float64, got {d.dtype}")
+    for name, a in (("x", x), ("d", d), ("out", out)):
+        if a.shape != (size,) or not a.flags.c_contiguous:
+            raise InvalidInputError(
+                f"apply_tfim: {name} must be contiguous of shape ({size},) for {len(g)} bits, got {a.shape}"
+            )
+    if np.may_share_memory(x, out) or np.may_share_memory(d, out) or np.may_share_memory(g, out):
+        raise InvalidInputError("apply_tfim: out must not overlap x, d or g; pass a separate output array")
 
-    ``out`` must not overlap ``x`` (every output reads n + 1 inputs).
+
+def apply_tfim(x: np.ndarray, d: np.ndarray, g: np.ndarray, out: np.ndarray) -> None:
+    """Write d∘x − Σ_b g[b]·X_b x into ``out``.
+
+    ``x`` and ``out``: contiguous, of one dtype (float64 or complex128), length 2^n with n = len(g), and not
+    overlapping (every output reads n + 1 inputs); ``d``: contiguous float64 of length 2^n. Anything else raises
+    :class:`~qflow_core.errors.InvalidInputError` (a ``ValueError``) before the compiled code, which does not check
+    bounds, runs.
     """
-    if np.may_share_memory(x, out):
-        raise ValueError("apply_tfim: out must not overlap x; pass a separate output array")
+    _check_arguments(x, d, g, out)
     complex_vector = x.dtype == np.complex128
     xf, of = x.view(np.float64), out.view(np.float64)
     weights = np.concatenate(([0.0], g)) if complex_vector else np.ascontiguousarray(g, dtype=np.float64)
